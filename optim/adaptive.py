@@ -1,0 +1,134 @@
+"""Per-coordinate learning rates: Adagrad and RMSprop (``torch.optim.Adagrad``, ``torch.optim.RMSprop``).
+
+The course's RMSProp snippet writes ``r += alpha * r + (1 - alpha) * dw * dw``, which
+adds the old accumulator twice; the rule implemented here is the intended
+``r = alpha * r + (1 - alpha) * dw * dw`` (Hinton, Lecture 6a; torch.optim.RMSprop).
+"""
+
+from typing import NamedTuple
+
+import jax.numpy as jnp
+
+from optim.common import eps, flag, lerp, lr, tmap, tmap_unzip, weight_decay
+from optim.spec import Hyperparameter, Optimizer, OptimizerFns
+
+
+class AdagradState(NamedTuple):
+    sum_sq: object  # running sum of squared gradients
+
+
+def _adagrad_update(grads, state, params, hp, t):
+    clr = hp["lr"] / (1.0 + (t - 1) * hp["lr_decay"])
+
+    def one(g, s, p):
+        g = g + hp["weight_decay"] * p
+        s = s + 1.0 * g * g
+        std = jnp.sqrt(s) + hp["eps"]
+        return p + (-clr * g) / std, s
+
+    new_params, new_sum = tmap_unzip(one, 2, grads, state.sum_sq, params)
+    return new_params, AdagradState(new_sum)
+
+
+ADAGRAD = Optimizer(
+    name="adagrad",
+    title="Adagrad",
+    hyperparameters=(
+        lr(1e-2),
+        Hyperparameter(
+            "lr_decay", "learning-rate decay", r"\gamma", 0.0,
+            "The step size shrinks as η / (1 + (t-1)γ).", low=0.0, ui_high=1.0,
+        ),
+        weight_decay(),
+        Hyperparameter(
+            "initial_accumulator_value", "initial accumulator", r"r_0", 0.0,
+            "Starting value of the running sum of squared gradients.", low=0.0, ui_high=1.0,
+        ),
+        eps(1e-10),
+    ),
+    fns=OptimizerFns(
+        lambda params, hp: AdagradState(tmap(lambda p: jnp.full_like(p, hp["initial_accumulator_value"]), params)),
+        _adagrad_update,
+    ),
+    update_latex=r"""\begin{aligned}
+g_t &\leftarrow \nabla f(w_{t-1}) + \lambda w_{t-1} \\
+\tilde\eta_t &\leftarrow \eta \,/\, (1 + (t-1)\gamma) \\
+r_t &\leftarrow r_{t-1} + g_t \odot g_t \\
+w_t &\leftarrow w_{t-1} - \tilde\eta_t\, \frac{g_t}{\sqrt{r_t} + \epsilon}
+\end{aligned}""",
+    reference="torch.optim.Adagrad; Duchi, Hazan and Singer (2011), JMLR 12.",
+    summary="Divides each coordinate's step by the root of its accumulated squared gradients.",
+)
+
+
+class RMSpropState(NamedTuple):
+    square_avg: object
+    grad_avg: object  # used when centered
+    momentum_buffer: object  # used when momentum > 0
+
+
+def _rmsprop_update(grads, state, params, hp, t):
+    alpha = hp["alpha"]
+
+    def one(g, sq, ga, buf, p):
+        g = g + hp["weight_decay"] * p
+        sq = sq * alpha + (1.0 - alpha) * g * g
+        ga_new = lerp(ga, g, 1.0 - alpha)
+        centered = flag(hp["centered"])
+        ga = jnp.where(centered, ga_new, ga)
+        var = jnp.where(centered, sq + (-1.0 * ga) * ga, sq)
+        avg = jnp.sqrt(var) + hp["eps"]
+        use_momentum = hp["momentum"] > 0
+        buf_new = buf * hp["momentum"] + g / avg
+        p_momentum = p + (-hp["lr"]) * buf_new
+        p_plain = p + (-hp["lr"] * g) / avg
+        return (
+            jnp.where(use_momentum, p_momentum, p_plain),
+            sq,
+            ga,
+            jnp.where(use_momentum, buf_new, buf),
+        )
+
+    new_params, sq, ga, buf = tmap_unzip(
+        one, 4, grads, state.square_avg, state.grad_avg, state.momentum_buffer, params
+    )
+    return new_params, RMSpropState(sq, ga, buf)
+
+
+RMSPROP = Optimizer(
+    name="rmsprop",
+    title="RMSprop",
+    hyperparameters=(
+        lr(1e-2),
+        Hyperparameter(
+            "alpha", "smoothing constant", r"\alpha", 0.99,
+            "How much of the old squared-gradient average is kept each step.", low=0.0, ui_high=0.999,
+        ),
+        eps(1e-8),
+        weight_decay(),
+        Hyperparameter(
+            "momentum", "momentum", r"\mu", 0.0,
+            "Momentum applied to the normalised step.", low=0.0, ui_high=0.99,
+        ),
+        Hyperparameter(
+            "centered", "centered", r"\text{centered}", 0.0,
+            "Normalise by an estimate of the gradient's variance instead of its raw second moment.",
+            flag=True,
+        ),
+    ),
+    fns=OptimizerFns(
+        lambda params, hp: RMSpropState(*(tmap(jnp.zeros_like, params) for _ in range(3))),
+        _rmsprop_update,
+    ),
+    update_latex=r"""\begin{aligned}
+g_t &\leftarrow \nabla f(w_{t-1}) + \lambda w_{t-1} \\
+r_t &\leftarrow \alpha\, r_{t-1} + (1-\alpha)\, g_t \odot g_t \\
+\tilde r_t &\leftarrow \begin{cases} r_t - \bar g_t \odot \bar g_t,\ \ \bar g_t \leftarrow \alpha \bar g_{t-1} + (1-\alpha) g_t
+  & \text{centered} \\ r_t & \text{otherwise} \end{cases} \\
+b_t &\leftarrow \mu\, b_{t-1} + \frac{g_t}{\sqrt{\tilde r_t} + \epsilon} \\
+w_t &\leftarrow w_{t-1} - \eta\, b_t \quad \Bigl(w_t \leftarrow w_{t-1} - \eta \frac{g_t}{\sqrt{\tilde r_t}+\epsilon}
+  \text{ when } \mu = 0\Bigr)
+\end{aligned}""",
+    reference="torch.optim.RMSprop; Hinton (2012), Neural Networks for Machine Learning, Lecture 6a.",
+    summary="Adagrad with a leaky (exponentially weighted) average, so the step size does not die out.",
+)

@@ -1,0 +1,197 @@
+"""``python -m optim run|list``: the core without a browser, as DESIGN.md specifies.
+
+Every flag is generated from the optimizer declarations. A bad argument prints one
+line starting with ``error:`` on stderr, nothing on stdout, and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+import jax
+
+from optim.registry import OPTIMIZERS, get_optimizer
+from optim.runner import MAX_STEPS, descend
+from optim.spec import Hyperparameter
+
+SCHEDULES = ("constant",)
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse would print the usage and exit 2; we want one line
+        raise UsageError(message)
+
+
+def _all_hyperparameters() -> dict[str, Hyperparameter]:
+    seen: dict[str, Hyperparameter] = {}
+    for opt in OPTIMIZERS.values():
+        for h in opt.hyperparameters:
+            seen.setdefault(h.name, h)
+    return seen
+
+
+def _finite(text: str, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{what} must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise UsageError(f"{what} must be a finite number, got {text!r}")
+    return value
+
+
+def _pair(text: str, what: str) -> tuple[float, float]:
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise UsageError(f"{what} takes two numbers separated by a comma, e.g. 0.5,1; got {text!r}")
+    return _finite(parts[0], what), _finite(parts[1], what)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m optim", description="Run an optimizer on a loss surface.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="optimizers with their hyperparameters and defaults (JSON)")
+    run = sub.add_parser("run", help="run one optimizer and print the trajectory as JSON")
+    run.add_argument("--surface", help="surface name (python -m surfaces list)")
+    run.add_argument("--formula", help="a formula in x and y instead of --surface, e.g. 'x^2 + 3*y^2'")
+    run.add_argument("--optimizer", required=True, help=f"one of: {', '.join(OPTIMIZERS)}")
+    run.add_argument("--steps", default="100", help=f"number of updates, 0 to {MAX_STEPS} (default 100)")
+    run.add_argument("--start", help="x,y (default: the surface's suggested start)")
+    run.add_argument("--schedule", default="constant", help=f"learning-rate schedule: {', '.join(SCHEDULES)}")
+    run.add_argument("--batch-size", help="mini-batch size (data surfaces only)")
+    run.add_argument("--seed", help="PRNG seed (data surfaces only; recorded)")
+    run.add_argument("--gradient", default="reverse", help="gradient method: reverse or forward (AD)")
+    for h in _all_hyperparameters().values():
+        if h.cli == "betas":
+            continue
+        flag = "--" + h.name.replace("_", "-")
+        if h.flag:
+            run.add_argument(flag, action="store_true", default=None, help=h.help)
+        else:
+            run.add_argument(flag, help=f"{h.help} ({h.latex})")
+    run.add_argument("--betas", help="beta1,beta2 for Adam/AdamW")
+    return parser
+
+
+def _given_hyperparameters(args) -> dict[str, float]:
+    given: dict[str, float] = {}
+    for h in _all_hyperparameters().values():
+        if h.cli == "betas":
+            continue
+        raw = getattr(args, h.name)
+        if raw is None:
+            continue
+        given[h.name] = 1.0 if h.flag else _finite(raw, "--" + h.name.replace("_", "-"))
+    if args.betas is not None:
+        given["beta1"], given["beta2"] = _pair(args.betas, "--betas")
+    return given
+
+
+def _surface(args):
+    from surfaces import get_surface
+
+    if args.formula is not None and args.surface is not None:
+        raise UsageError("give either --surface or --formula, not both")
+    if args.formula is not None:
+        from surfaces.formula import FormulaError, parse_formula
+
+        try:
+            return parse_formula(args.formula)
+        except FormulaError as exc:
+            raise UsageError(str(exc)) from None
+    if args.surface is None:
+        raise UsageError("--surface NAME or --formula EXPR is required")
+    try:
+        return get_surface(args.surface)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+
+
+def _json_list(values) -> list:
+    return [_json_number(v) for v in values]
+
+
+def _json_number(v):
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def backend_name() -> str:
+    """"cpu" or "gpu" (or "tpu"): where JAX runs."""
+    backend = jax.default_backend()
+    return backend if backend in ("cpu", "tpu") else "gpu"
+
+
+def run_command(args) -> dict:
+    surface = _surface(args)
+    try:
+        optimizer = get_optimizer(args.optimizer)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+    steps_value = _finite(args.steps, "--steps")
+    if not steps_value.is_integer() or not 0 <= steps_value <= MAX_STEPS:
+        raise UsageError(f"--steps must be a whole number from 0 to {MAX_STEPS}, got {args.steps!r}")
+    start = _pair(args.start, "--start") if args.start is not None else surface.start
+    if args.schedule not in SCHEDULES:
+        raise UsageError(f"unknown schedule {args.schedule!r}; choose one of: {', '.join(SCHEDULES)}")
+    if args.batch_size is not None:
+        raise UsageError(f"surface {surface.name!r} has no data set; --batch-size applies to data surfaces")
+    seed = None
+    if args.seed is not None:
+        if not args.seed.isdigit():
+            raise UsageError(f"--seed must be a whole number >= 0, got {args.seed!r}")
+        seed = int(args.seed)
+    if args.gradient not in ("reverse", "forward"):
+        raise UsageError(f"unknown gradient method {args.gradient!r}; choose reverse or forward")
+    if args.formula is not None:
+        from surfaces.formula import FormulaError, check_finite_at
+
+        try:
+            check_finite_at(surface, start)
+        except FormulaError as exc:
+            raise UsageError(str(exc)) from None
+    try:
+        traj = descend(surface, optimizer, _given_hyperparameters(args), start, int(steps_value),
+                       gradient=args.gradient)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    hp = {h.name: (bool(traj.hyperparameters[h.name]) if h.flag else traj.hyperparameters[h.name])
+          for h in optimizer.hyperparameters}
+    out = {
+        "surface": surface.name if args.formula is None else args.formula,
+        "optimizer": optimizer.name,
+        "hyperparameters": {**hp, "schedule": args.schedule},
+        "steps": traj.steps,
+        "start": [float(start[0]), float(start[1])],
+        "trajectory": [_json_list(p) for p in traj.points],
+        "loss": _json_list(traj.loss),
+        "grad_norm": _json_list(traj.grad_norm),
+        "diverged_at": traj.diverged_at,
+        "backend": backend_name(),
+        "dtype": str(traj.points.dtype),
+        "gradient": args.gradient,
+    }
+    if seed is not None:
+        out["seed"] = seed
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "list":
+            result = [o.describe() for o in OPTIMIZERS.values()]
+        else:
+            result = run_command(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(json.dumps(result, allow_nan=False) + "\n")
+    return 0

@@ -1,0 +1,53 @@
+"""Shared declarations and the elementwise helpers that reproduce torch's arithmetic order."""
+
+import jax
+import jax.numpy as jnp
+
+from optim.spec import Hyperparameter
+
+
+def tmap(fn, *trees):
+    return jax.tree.map(fn, *trees)
+
+
+def tmap_unzip(fn, n: int, first, *rest):
+    """Map ``fn`` (returning an ``n``-tuple) over pytrees; return ``n`` pytrees shaped like ``first``."""
+    out = jax.tree.map(fn, first, *rest)
+    return tuple(jax.tree.map(lambda _, o, i=i: o[i], first, out) for i in range(n))
+
+
+def lerp(start, end, weight):
+    """torch.lerp's formula, which switches form at weight 0.5 for accuracy."""
+    small = start + weight * (end - start)
+    large = end - (end - start) * (1.0 - weight)
+    return jnp.where(weight < 0.5, small, large)
+
+
+def flag(value) -> jax.Array:
+    """A 0.0/1.0 hyperparameter as a traced boolean."""
+    return value > 0.5
+
+
+def lr(default: float) -> Hyperparameter:
+    return Hyperparameter(
+        "lr", "learning rate", r"\eta", default,
+        "Step size: how far each update moves against the gradient.",
+        low=0.0, ui_low=1e-5, ui_high=10.0, log=True,
+    )
+
+
+def weight_decay(default: float = 0.0, decoupled: bool = False) -> Hyperparameter:
+    text = (
+        "Decoupled weight decay: the parameters shrink by (1 - ηλ) each step, apart from the gradient."
+        if decoupled
+        else "L2 penalty λ: adds λ·w to the gradient (the course's ℓ2 regularizer with λ/2)."
+    )
+    return Hyperparameter("weight_decay", "weight decay", r"\lambda", default, text, low=0.0, ui_high=1.0)
+
+
+def eps(default: float) -> Hyperparameter:
+    return Hyperparameter(
+        "eps", "epsilon", r"\epsilon", default,
+        "Added to the denominator so a tiny second moment cannot blow the step up.",
+        low=0.0, ui_low=1e-12, ui_high=1e-1, log=True,
+    )

@@ -1,0 +1,229 @@
+"""The runner: one jitted ``lax.scan`` per run, ``vmap`` over starts and hyperparameters.
+
+Structural choices (surface, optimizer code, gradient method, step bucket, batch
+shape) are static and select a compiled function; every number a slider moves
+(hyperparameters, start, the step count itself) is a traced argument, so moving
+it compiles nothing. Step counts are rounded up to a power-of-two bucket and the
+scan holds still past the requested count.
+
+Divergence: the first index whose point or loss is not finite. From there on the
+run holds still (the record repeats that index), so nothing downstream sees a
+half-overflowed path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Mapping
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+import surfaces  # noqa: F401  (turns on float64 before anything traces)
+from optim.spec import Optimizer
+from surfaces.base import Surface
+
+MAX_STEPS = 100_000
+MIN_BUCKET = 64
+GRADIENT_METHODS = ("reverse", "forward")  # reverse-mode (backprop) or forward-mode AD
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One run, index 0 is the start."""
+
+    points: np.ndarray  # shape (steps + 1, 2)
+    loss: np.ndarray  # shape (steps + 1,)
+    grad_norm: np.ndarray  # shape (steps + 1,)
+    diverged_at: int | None  # first index whose point or loss is not finite
+    steps: int
+    hyperparameters: dict[str, float]
+
+    @property
+    def final(self) -> np.ndarray:
+        """The last point before divergence (or the end point)."""
+        k = self.steps if self.diverged_at is None else max(self.diverged_at - 1, 0)
+        return self.points[k]
+
+    def steps_to_tolerance(self, tol: float) -> int | None:
+        """First index whose gradient norm is below ``tol``; ``None`` if it never gets there."""
+        end = len(self.grad_norm) if self.diverged_at is None else self.diverged_at
+        hits = np.flatnonzero(self.grad_norm[:end] < tol)
+        return int(hits[0]) if hits.size else None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Many runs in one call; only what is asked for is kept."""
+
+    final_points: np.ndarray  # shape (B, 2), the point at the last index (held after divergence)
+    final_loss: np.ndarray  # shape (B,)
+    diverged_at: np.ndarray  # shape (B,), -1 where the run stayed finite
+    converged_at: np.ndarray  # shape (B,), first index with grad norm < tol, -1 if never
+    points: np.ndarray | None  # shape (steps + 1, B, 2), time-major, only with keep_paths
+    loss: np.ndarray | None  # shape (steps + 1, B), only with keep_paths
+
+
+def step_bucket(steps: int) -> int:
+    """The compiled scan length for ``steps``: the next power of two, at least ``MIN_BUCKET``."""
+    return max(MIN_BUCKET, 1 << max(int(steps) - 1, 0).bit_length())
+
+
+def _value_and_grad(loss_fn, method: str):
+    if method == "reverse":
+        return jax.value_and_grad(loss_fn)
+    if method == "forward":
+        return lambda w: (loss_fn(w), jax.jacfwd(loss_fn)(w))
+    raise ValueError(f"unknown gradient method {method!r}; choose one of: {', '.join(GRADIENT_METHODS)}")
+
+
+def _all_finite(tree) -> jax.Array:
+    leaves = jax.tree.leaves(tree)
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves]))
+
+
+def _norm(tree) -> jax.Array:
+    return jnp.sqrt(sum(jnp.sum(x * x) for x in jax.tree.leaves(tree)))
+
+
+def _run(loss_fn, fns, method, bucket, record, w0, hp, n_steps, tol):
+    """The whole run as one scan. Pure; ``record`` and ``bucket`` are static."""
+    value_and_grad = _value_and_grad(loss_fn, method)
+
+    def body(carry, t):  # t = 1 .. bucket; this body handles index t - 1
+        w_prev, state, diverged_at, converged_at = carry
+        w = w_prev
+        f, g = value_and_grad(w)
+        gn = _norm(g)
+        idx = t - 1
+        bad = ~(_all_finite(w) & jnp.isfinite(f))
+        diverged_at = jnp.where((diverged_at < 0) & bad & (idx <= n_steps), idx, diverged_at)
+        converged_at = jnp.where(
+            (converged_at < 0) & (diverged_at < 0) & (gn < tol) & (idx <= n_steps), idx, converged_at
+        )
+        w_new, state_new = fns.update(g, state, w, hp, t)
+        move = (diverged_at < 0) & (t <= n_steps)
+        w = jax.tree.map(lambda a, b: jnp.where(move, a, b), w_new, w)
+        state = jax.tree.map(lambda a, b: jnp.where(move, a, b), state_new, state)
+        out = (w_prev, f, gn) if record else None
+        return (w, state, diverged_at, converged_at), out
+
+    minus_one = jnp.asarray(-1, dtype=jnp.int64)
+    carry0 = (w0, fns.init(w0, hp), minus_one, minus_one)
+    ts = jnp.arange(1, bucket + 1, dtype=jnp.int64)
+    (w, _, diverged_at, converged_at), ys = lax.scan(body, carry0, ts)
+    f_end, g_end = value_and_grad(w)
+    gn_end = _norm(g_end)
+    bad_end = ~(_all_finite(w) & jnp.isfinite(f_end))
+    diverged_at = jnp.where((diverged_at < 0) & bad_end, bucket, diverged_at)
+    converged_at = jnp.where((converged_at < 0) & (diverged_at < 0) & (gn_end < tol), bucket, converged_at)
+    summary = (w, f_end, diverged_at, converged_at)
+    if not record:
+        return summary, None
+    points, loss, grad_norm = ys
+    append = lambda seq, last: jnp.concatenate([seq, last[None]])  # noqa: E731
+    return summary, (append(points, w), append(loss, f_end), append(grad_norm, gn_end))
+
+
+@lru_cache(maxsize=256)
+def compiled_run(surface: Surface, code_name: str, method: str, bucket: int, record: bool, batched: bool):
+    """The jitted run for one structural choice; cached so each compiles once per process."""
+    from optim.registry import get_optimizer
+
+    fns = get_optimizer(code_name).fns
+
+    def single(w0, hp, n_steps, tol):
+        return _run(surface, fns, method, bucket, record, w0, hp, n_steps, tol)
+
+    if not batched:
+        return jax.jit(single)
+    # Paths come out time-major (bucket + 1, B, ...): half the memory of batch-major here.
+    return jax.jit(jax.vmap(single, in_axes=(0, 0, None, None), out_axes=(0, 1)))
+
+
+def _as_hp(hp: Mapping[str, float]) -> dict[str, np.float64]:
+    # One Python/NumPy type for every traced scalar: a change of type would recompile.
+    return {k: np.float64(v) for k, v in sorted(hp.items())}
+
+
+def _check_steps(steps) -> int:
+    if isinstance(steps, bool) or not float(steps).is_integer() or not 0 <= int(steps) <= MAX_STEPS:
+        raise ValueError(f"steps must be a whole number from 0 to {MAX_STEPS}, got {steps}")
+    return int(steps)
+
+
+def _check_start(start) -> np.ndarray:
+    w0 = np.asarray(start, dtype=np.float64)
+    if w0.shape[-1:] != (2,) or not np.all(np.isfinite(w0)):
+        raise ValueError(f"the start must be two finite numbers x, y; got {start!r}")
+    return w0
+
+
+def descend(
+    surface: Surface,
+    optimizer: Optimizer,
+    hyperparameters: Mapping[str, float] | None,
+    start,
+    steps: int,
+    *,
+    gradient: str = "reverse",
+) -> Trajectory:
+    """Run ``optimizer`` on ``surface`` from ``start`` for ``steps`` updates; raises ``ValueError`` on bad input."""
+    hp = optimizer.resolve(hyperparameters)
+    steps = _check_steps(steps)
+    w0 = _check_start(start)
+    bucket = step_bucket(steps)
+    fn = compiled_run(surface, optimizer.code_name, gradient, bucket, True, False)
+    _, (points, loss, grad_norm) = fn(w0, _as_hp(hp), np.int64(steps), np.float64(0.0))
+    # Slice on the host: slicing a device array to a new length would compile a small op.
+    points, loss, grad_norm = (np.asarray(a)[: steps + 1] for a in (points, loss, grad_norm))
+    bad = ~(np.isfinite(points).all(axis=1) & np.isfinite(loss))
+    diverged_at = int(np.argmax(bad)) if bad.any() else None
+    return Trajectory(points, loss, grad_norm, diverged_at, steps, hp)
+
+
+def descend_batch(
+    surface: Surface,
+    optimizer: Optimizer,
+    hyperparameters: Mapping[str, float | np.ndarray] | None,
+    starts,
+    steps: int,
+    *,
+    tol: float = 1e-6,
+    keep_paths: bool = False,
+    gradient: str = "reverse",
+) -> BatchResult:
+    """Many runs in one call: hyperparameter values and starts broadcast to one batch axis.
+
+    ``hyperparameters`` values may be scalars or arrays of shape ``(B,)``; ``starts`` is
+    ``(2,)`` or ``(B, 2)``. Every distinct value is validated as ``descend`` would.
+    """
+    given = dict(hyperparameters or {})
+    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in given.items()}
+    for name, values in arrays.items():  # validate each distinct value once
+        for v in np.unique(values):
+            optimizer.resolve({**{k: np.ravel(a)[0] for k, a in arrays.items()}, name: float(v)})
+    steps = _check_steps(steps)
+    w0 = _check_start(starts)
+    hp = {**optimizer.resolve({k: np.ravel(a)[0] for k, a in arrays.items()}), **arrays}
+    sizes = {np.shape(v)[0] for v in hp.values() if np.ndim(v)} | ({w0.shape[0]} if w0.ndim == 2 else set())
+    sizes.discard(1)
+    if len(sizes) > 1:
+        raise ValueError(f"batched arguments disagree in length: {sorted(sizes)}")
+    b = sizes.pop() if sizes else 1
+    hp_b = {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (b,)) for k, v in sorted(hp.items())}
+    w0_b = np.broadcast_to(w0, (b, 2))
+    fn = compiled_run(surface, optimizer.code_name, gradient, step_bucket(steps), keep_paths, True)
+    (w, f, div, conv), paths = fn(w0_b, hp_b, np.int64(steps), np.float64(tol))
+    div, conv = np.asarray(div), np.asarray(conv)
+    # Indices past the requested count belong to the padding of the bucket.
+    conv = np.where(conv > steps, -1, conv)
+    div = np.where(div > steps, -1, div)
+    points = loss = None
+    if keep_paths:
+        points = np.asarray(paths[0])[: steps + 1]
+        loss = np.asarray(paths[1])[: steps + 1]
+    return BatchResult(np.asarray(w), np.asarray(f), div, conv, points, loss)

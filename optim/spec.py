@@ -1,0 +1,136 @@
+"""Declarations: what an optimizer is called, which knobs it has and what its update rule says.
+
+One source of truth: the sidebar controls, the URL parameters, the CLI flags,
+the validity checks and the formula panel are all generated from these records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, Mapping, NamedTuple
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """One knob of an optimizer.
+
+    ``low``/``high`` bound what is *valid* (torch's checks); ``ui_low``/``ui_high``
+    bound the slider. A ``flag`` is a boolean carried as 0.0/1.0 so that toggling
+    it is a traced value too and compiles nothing.
+    """
+
+    name: str  # python / URL name, e.g. "lr"
+    label: str  # what a person reads, e.g. "learning rate"
+    latex: str  # the paper's symbol, e.g. r"\eta"
+    default: float
+    help: str
+    low: float | None = 0.0  # valid range, None = unbounded
+    high: float | None = None
+    low_open: bool = False  # low itself is invalid (e.g. eps > 0 is not required by torch, so False)
+    high_open: bool = False  # high itself is invalid (betas < 1)
+    ui_low: float = 0.0
+    ui_high: float = 1.0
+    log: bool = False  # slider on a log scale
+    flag: bool = False  # boolean switch
+    cli: str | None = None  # the CLI flag when it differs from --name (e.g. betas)
+
+    def check(self, value: float) -> str | None:
+        """``None`` when ``value`` is valid, otherwise one sentence saying what is allowed."""
+        if self.flag:
+            return None if value in (0.0, 1.0) else f"{self.name} is a switch: give true or false"
+        if value != value or value in (float("inf"), float("-inf")):
+            return f"{self.name} must be a finite number, got {value}"
+        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
+            op = ">" if self.low_open else ">="
+            return f"{self.name} ({self.label}) must be {op} {self.low:g}, got {value:g}"
+        if self.high is not None and (value > self.high or (self.high_open and value == self.high)):
+            op = "<" if self.high_open else "<="
+            return f"{self.name} ({self.label}) must be {op} {self.high:g}, got {value:g}"
+        return None
+
+
+class OptimizerFns(NamedTuple):
+    """optax's shape: ``init(params) -> state`` and ``update(grads, state, params, hp, t) -> (params, state)``.
+
+    ``update`` returns the new parameters, not an increment: ``p + (p_new - p)`` is not
+    ``p_new`` in floating point, and conformance with torch is checked to the last digits.
+    ``t`` is the 1-based step count, ``hp`` a mapping of traced float64 scalars.
+    """
+
+    init: Callable
+    update: Callable
+
+
+@dataclass(frozen=True, eq=False)
+class Optimizer:
+    """An optimizer as the app, the CLI and the tests see it."""
+
+    name: str  # torch.optim's name, lower-case, or a course alias
+    title: str
+    hyperparameters: tuple[Hyperparameter, ...]
+    fns: OptimizerFns
+    update_latex: str  # the update rule, KaTeX (aligned environment)
+    reference: str  # paper and torch.optim doc the semantics follow
+    summary: str  # one line for the UI
+    checks: Callable[[Mapping[str, float]], str | None] = lambda hp: None  # cross-parameter rules
+    base: str | None = None  # for an alias, the optimizer whose code it runs
+
+    @property
+    def code_name(self) -> str:
+        return self.base or self.name
+
+    def defaults(self) -> dict[str, float]:
+        return {h.name: h.default for h in self.hyperparameters}
+
+    def resolve(self, given: Mapping[str, float] | None = None) -> dict[str, float]:
+        """Every hyperparameter value the run uses: defaults, then ``given``; raises ``ValueError``."""
+        given = dict(given or {})
+        known = {h.name: h for h in self.hyperparameters}
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise ValueError(
+                f"{self.name} has no hyperparameter {unknown[0]!r}; it takes: {', '.join(known)}"
+            )
+        values = {**self.defaults(), **{k: float(v) for k, v in given.items()}}
+        for name, h in known.items():
+            if h.flag and isinstance(values[name], bool):
+                values[name] = float(values[name])
+            problem = h.check(values[name])
+            if problem:
+                raise ValueError(problem)
+        problem = self.checks(values)
+        if problem:
+            raise ValueError(problem)
+        return values
+
+    def alias(self, name: str, title: str, summary: str, **defaults: float) -> "Optimizer":
+        """The same code under a course name with other defaults (``momentum`` = SGD with mu = 0.9)."""
+        hps = tuple(replace(h, default=float(defaults.pop(h.name))) if h.name in defaults else h
+                    for h in self.hyperparameters)
+        assert not defaults, f"unknown defaults for alias {name}: {defaults}"
+        return replace(self, name=name, title=title, summary=summary, hyperparameters=hps, base=self.name)
+
+    def describe(self) -> dict:
+        """The JSON object ``python -m optim list`` prints."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "alias_of": self.base,
+            "summary": self.summary,
+            "update_latex": self.update_latex,
+            "reference": self.reference,
+            "hyperparameters": [
+                {
+                    "name": h.name,
+                    "label": h.label,
+                    "latex": h.latex,
+                    "default": (bool(h.default) if h.flag else h.default),
+                    "valid": [h.low, h.high],
+                    "slider": [h.ui_low, h.ui_high],
+                    "log": h.log,
+                    "flag": h.flag,
+                    "help": h.help,
+                }
+                for h in self.hyperparameters
+            ],
+        }

@@ -1,0 +1,46 @@
+"""What a person wants to know about one run, in numbers: where it ended and how it got there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from optim.runner import Trajectory
+from surfaces.base import Surface
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    final_point: tuple[float, float]
+    final_loss: float
+    gap: float | None  # f - f* when f* is known
+    nearest: str | None  # "global minimum (3, 2)" or None when the surface declares none
+    distance: float | None  # to the nearest declared minimum
+    steps_to_tol: int | None  # first step with ‖∇f‖ < tol
+    diverged_at: int | None
+    steps: int
+    message: str  # one sentence in plain words
+
+
+def summarize(traj: Trajectory, surface: Surface, tol: float) -> RunSummary:
+    x, y = (float(v) for v in traj.final)
+    k = traj.steps if traj.diverged_at is None else max(traj.diverged_at - 1, 0)
+    loss = float(traj.loss[k])
+    gap = loss - surface.f_star if surface.f_star is not None and np.isfinite(loss) else None
+    near = surface.nearest_minimum((x, y))
+    nearest = distance = None
+    if near is not None:
+        point, distance = near
+        nearest = f"{point.kind} ({point.point[0]:.4g}, {point.point[1]:.4g})"
+    hit = traj.steps_to_tolerance(tol)
+    if traj.diverged_at is not None:
+        message = (
+            f"Diverged at step {traj.diverged_at}: the numbers overflowed, so the learning rate is too "
+            f"big for this surface. The last finite point (step {k}) is drawn."
+        )
+    elif hit is not None:
+        message = f"‖∇f‖ fell below {tol:g} at step {hit} of {traj.steps}."
+    else:
+        message = f"After {traj.steps} steps ‖∇f‖ = {traj.grad_norm[-1]:.3g} is still above {tol:g}."
+    return RunSummary((x, y), loss, gap, nearest, distance, hit, traj.diverged_at, traj.steps, message)
