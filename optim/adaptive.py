@@ -123,8 +123,9 @@ RMSPROP = Optimizer(
     update_latex=r"""\begin{aligned}
 g_t &\leftarrow \nabla f(w_{t-1}) + \lambda w_{t-1} \\
 r_t &\leftarrow \alpha\, r_{t-1} + (1-\alpha)\, g_t \odot g_t \\
-\tilde r_t &\leftarrow \begin{cases} r_t - \bar g_t \odot \bar g_t,\ \ \bar g_t \leftarrow \alpha \bar g_{t-1} + (1-\alpha) g_t
-  & \text{centered} \\ r_t & \text{otherwise} \end{cases} \\
+\bar g_t &\leftarrow \alpha\, \bar g_{t-1} + (1-\alpha)\, g_t \quad (\text{centered only}) \\
+\tilde r_t &\leftarrow \begin{cases} r_t - \bar g_t \odot \bar g_t & \text{centered} \\
+  r_t & \text{otherwise} \end{cases} \\
 b_t &\leftarrow \mu\, b_{t-1} + \frac{g_t}{\sqrt{\tilde r_t} + \epsilon} \\
 w_t &\leftarrow w_{t-1} - \eta\, b_t \quad \Bigl(w_t \leftarrow w_{t-1} - \eta \frac{g_t}{\sqrt{\tilde r_t}+\epsilon}
   \text{ when } \mu = 0\Bigr)

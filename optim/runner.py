@@ -13,9 +13,9 @@ half-overflowed path.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping
 
 import jax
 import jax.numpy as jnp

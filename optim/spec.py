@@ -6,8 +6,9 @@ the validity checks and the formula panel are all generated from these records.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Callable, Mapping, NamedTuple
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class Optimizer:
             raise ValueError(problem)
         return values
 
-    def alias(self, name: str, title: str, summary: str, **defaults: float) -> "Optimizer":
+    def alias(self, name: str, title: str, summary: str, **defaults: float) -> Optimizer:
         """The same code under a course name with other defaults (``momentum`` = SGD with mu = 0.9)."""
         hps = tuple(replace(h, default=float(defaults.pop(h.name))) if h.name in defaults else h
                     for h in self.hyperparameters)

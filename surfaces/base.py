@@ -10,8 +10,8 @@ start and one line on what to look for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import jax.numpy as jnp
 import numpy as np

@@ -1,0 +1,12 @@
+"""Descent: the entry file only routes (streamlit's st.navigation); every page is a short script."""
+
+import streamlit as st
+
+from ui.compute import enable_compilation_cache
+
+st.set_page_config(page_title="Descent: gradient descent made visible", page_icon="⛰️", layout="wide")
+enable_compilation_cache()
+page = st.navigation(
+    [st.Page("pages/playground.py", title="Playground", icon=":material/landscape:", default=True)]
+)
+page.run()

@@ -1,0 +1,1 @@
+"""Side-by-side speed runs; ``make bench`` (not part of ``make test``)."""

@@ -1,0 +1,104 @@
+"""Playground: one surface, one optimizer, every knob; the path in 3-D, from above and as curves."""
+
+import streamlit as st
+
+import viz
+from optim.summary import summarize
+from ui import compute, controls, panels
+
+TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10)
+
+
+def _on_click():
+    """A click on the contour's invisible grid sets the start (one rerun per click)."""
+    point = viz.click_point(st.session_state["contour"].selection)
+    if point is not None:
+        st.session_state["x0"], st.session_state["y0"] = round(point[0], 3), round(point[1], 3)
+
+
+st.title("Playground")
+st.caption(
+    "Pick a loss surface and an optimizer, set its knobs, and watch it walk downhill. "
+    "Click the top view to start somewhere else; copy the address bar to share exactly this view."
+)
+panels.url_notices(controls.DEFAULT_SURFACE, controls.DEFAULT_OPTIMIZER)
+
+with st.sidebar:
+    panels.preset_menu()
+    name, formula = controls.surface_control()
+    try:
+        surface = compute.resolve_surface(name, formula)
+    except ValueError as exc:  # FormulaError: one sentence on what is wrong and what is allowed
+        st.error(str(exc), icon=":material/edit:")
+        st.stop()
+    optimizer = controls.optimizer_control()
+    st.caption(optimizer.title)
+    hp = controls.hyperparameter_controls(optimizer)
+    steps = controls.steps_control()
+    start = controls.start_controls(surface)
+    with st.expander("View and tolerance"):
+        tol = st.select_slider("stop tolerance on ‖∇f‖", options=TOLERANCES, format_func=lambda v: f"{v:g}",
+                               key="tol", bind="query-params", **controls.initial("tol", 1e-6))
+        azimuth = st.slider("3-D azimuth (°)", -180, 180, step=5, key="az", bind="query-params",
+                            **controls.initial("az", -60))
+        elevation = st.slider("3-D elevation (°)", 0, 90, step=5, key="el", bind="query-params",
+                              **controls.initial("el", 30))
+    st.caption(compute.backend_label())
+
+st.markdown(f"**{surface.title}**: ${surface.latex}$")
+panels.preset_note(name, optimizer.name, hp, start, steps)
+if formula is not None:
+    from surfaces.formula import FormulaError, check_finite_at
+
+    try:
+        check_finite_at(surface, start)
+    except FormulaError as exc:
+        st.error(str(exc), icon=":material/edit:")
+        st.stop()
+
+hp_key = tuple(sorted(hp.items()))
+with st.spinner("Running the optimizer (the first run of a new setup compiles, about a second)…"):
+    try:
+        traj = compute.run(name, formula, optimizer.name, hp_key, start, steps)
+    except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
+        st.error(f"{exc}. Change the settings in the sidebar.", icon=":material/tune:")
+        st.stop()
+summary = summarize(traj, surface, tol)
+end = traj.steps + 1 if traj.diverged_at is None else traj.diverged_at  # draw only finite points
+xs, ys, Z = compute.grid(name, formula, compute.GRID_CONTOUR)
+others = [(p.point, p.value, p.kind) for p in surface.others]
+minima = [(m.point, m.value) for m in surface.minima]
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Top view", help="Contours of f. Click anywhere to start the optimizer there.")
+    contour = viz.contour_figure(
+        xs, ys, Z, path=traj.points[:end], minima=minima, others=others, start=start,
+        log_scale=surface.log_scale, diverged_at=traj.diverged_at,
+    )
+    st.plotly_chart(contour, key="contour", on_select=_on_click, selection_mode="points",
+                    config={"displayModeBar": False})
+with right:
+    st.subheader("Surface", help="Drag to rotate; the angle is also set under 'View and tolerance'.")
+    xs3, ys3, Z3 = compute.grid(name, formula, compute.GRID_3D)
+    st.plotly_chart(
+        viz.surface_figure(xs3, ys3, Z3, path=traj.points[:end], path_z=traj.loss[:end], minima=minima,
+                           log_scale=surface.log_scale, camera=(azimuth, elevation)),
+        key="surface3d",
+    )
+
+curves, info = st.columns([3, 2])
+with curves:
+    st.subheader("Loss and gradient norm")
+    st.plotly_chart(
+        viz.loss_figure(traj.loss, traj.grad_norm, f_star=surface.f_star, diverged_at=traj.diverged_at, tol=tol),
+        key="curves", config={"displayModeBar": False},
+    )
+with info:
+    st.subheader("This run")
+    panels.summary_panel(summary, surface)
+    st.dataframe(panels.step_table(traj), width="stretch")
+    st.caption(surface.look_for if name != controls.FORMULA else "Your own surface.")
+
+st.subheader("The update rule")
+panels.formula_panel(optimizer, traj.hyperparameters)

@@ -1,0 +1,221 @@
+"""The playground as Streamlit's AppTest drives it: every control, every preset, bad links, bad formulas."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from optim import OPTIMIZERS
+from surfaces import SURFACES
+from tests.conftest import ROOT
+from ui.presets import PRESETS
+
+TIMEOUT = 60  # a first compile takes longer than AppTest's 3 s default
+
+
+def fresh(**query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.body for e in at.error] + [w.body for w in at.warning]
+    parts += [i.body for i in at.info] + [s.body for s in at.success]
+    return "\n".join(parts)
+
+
+def step_table(at: AppTest):
+    return at.dataframe[0].value
+
+
+def test_default_page_runs_example_3_1_2_numbers():
+    at = fresh()
+    no_exception(at)
+    assert at.title[0].value == "Playground"
+    table = step_table(at)
+    # default: radial, GD, start (0.5, 1); set the course's η = 0.01 via the preset
+    at.selectbox(key="preset").select("Example 3.1.2 (course)").run()
+    no_exception(at)
+    table = step_table(at)
+    assert table.loc[1, "x"] == pytest.approx(0.425, abs=1e-12)
+    assert table.loc[1, "y"] == pytest.approx(0.85, abs=1e-12)
+    assert table.loc[200, "x"] == pytest.approx(0.03, abs=0.005)
+    assert table.loc[200, "y"] == pytest.approx(0.06, abs=0.005)
+    assert "Example 3.1.2" in texts(at)
+
+
+@pytest.mark.parametrize("label", list(PRESETS))
+def test_every_preset_loads(label):
+    at = fresh()
+    at.selectbox(key="preset").select(label).run()
+    no_exception(at)
+    p = PRESETS[label]
+    assert at.selectbox(key="surface").value == p.surface
+    assert at.selectbox(key="opt").value == p.optimizer
+    assert at.selectbox(key="preset").value == "—"  # the menu is an action and resets itself
+    assert len(step_table(at)) >= 2
+
+
+def test_divergence_is_reported_in_words():
+    at = fresh()
+    at.selectbox(key="preset").select("Learning rate too big: divergence").run()
+    no_exception(at)
+    assert any("Diverged at step" in e.body for e in at.error), texts(at)
+
+
+@pytest.mark.parametrize("name", list(SURFACES))
+def test_every_surface(name):
+    at = fresh()
+    at.selectbox(key="surface").select(name).run()
+    no_exception(at)
+    start = SURFACES[name].start
+    assert at.number_input(key="x0").value == pytest.approx(start[0])
+    assert at.number_input(key="y0").value == pytest.approx(start[1])
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_optimizer_and_each_of_its_controls(name):
+    at = fresh()
+    at.selectbox(key="opt").select(name).run()
+    no_exception(at)
+    opt = OPTIMIZERS[name]
+    for h in opt.hyperparameters:  # each control moved once, the page still runs
+        if h.flag:
+            if h.name == "nesterov" and at.slider(key="momentum").value == 0:
+                continue
+            at.toggle(key=h.name).set_value(not at.toggle(key=h.name).value).run()
+        elif h.log:
+            w = at.select_slider(key=h.name)
+            options = list(w.options)
+            w.set_value(float(options[max(0, len(options) // 3)])).run()
+        else:
+            w = at.slider(key=h.name)
+            w.set_value(round((h.ui_low + h.ui_high) / 2, 2)).run()
+        no_exception(at)
+
+
+def test_steps_start_view_and_tolerance_controls():
+    at = fresh()
+    at.select_slider(key="steps").set_value(50).run()
+    assert len(step_table(at)) >= 2 and 50 in step_table(at).index
+    at.number_input(key="x0").set_value(-0.5).run()
+    at.number_input(key="y0").set_value(0.25).run()
+    assert step_table(at).loc[0, "x"] == pytest.approx(-0.5)
+    assert step_table(at).loc[0, "y"] == pytest.approx(0.25)
+    at.select_slider(key="tol").set_value(1e-2).run()
+    at.slider(key="az").set_value(30).run()
+    at.slider(key="el").set_value(60).run()
+    no_exception(at)
+
+
+def test_invalid_nesterov_combination_is_explained():
+    at = fresh(opt="sgd")
+    at.toggle(key="nesterov").set_value(True).run()
+    no_exception(at)
+    assert any("Nesterov" in e.body for e in at.error), texts(at)
+
+
+def test_link_reopens_the_same_view():
+    at = fresh(surface="himmelblau", opt="adam", lr="0.05", steps="300", x0="-1", y0="1")
+    no_exception(at)
+    assert at.selectbox(key="surface").value == "himmelblau"
+    assert at.selectbox(key="opt").value == "adam"
+    assert at.select_slider(key="lr").value == pytest.approx(0.05)
+    assert step_table(at).loc[0, "x"] == pytest.approx(-1.0)
+    assert 300 in step_table(at).index
+    assert not at.warning
+
+
+@pytest.mark.parametrize(
+    "query, phrase",
+    [
+        ({"surface": "nowhere"}, "Unknown surface"),
+        ({"opt": "sgdx"}, "Unknown optimizer"),
+        ({"lr": "abc"}, "not a finite number"),
+        ({"lr": "-1"}, "must be >= 0"),
+        ({"lr": "0.0123"}, "rounded to"),
+        ({"steps": "7"}, "step choices"),
+        ({"x0": "99"}, "plot window"),
+        ({"opt": "adam", "momentum": "0.9"}, "no hyperparameter"),
+        ({"opt": "adam", "beta1": "1"}, "must be < 1"),
+        ({"bogus": "1"}, "Unknown link parameter"),
+    ],
+)
+def test_bad_link_values_warn_and_fall_back(query, phrase):
+    at = fresh(**query)
+    no_exception(at)
+    assert at.warning, "expected a warning about the link"
+    assert phrase in at.warning[0].body
+    assert len(step_table(at)) >= 2  # the page still computed a run
+
+
+def test_formula_surface_and_its_errors():
+    at = fresh()
+    at.selectbox(key="surface").select("formula").run()
+    no_exception(at)
+    assert len(step_table(at)) >= 2
+    at.text_input(key="formula").input("x^2 + y^2 + __import__('os')").run()
+    no_exception(at)
+    assert at.error, "a refused formula must say why"
+    at.text_input(key="formula").input("(x - 1)^2 + 2*(y + 0.5)^2").run()
+    no_exception(at)
+    assert not at.error
+    at.text_input(key="formula").input("log(x)").run()
+    at.number_input(key="x0").set_value(-1.0).run()
+    no_exception(at)
+    assert any("not finite" in e.body for e in at.error), texts(at)
+
+
+def test_backend_is_shown():
+    at = fresh()
+    assert any("JAX" in c.value and "CPU" in c.value.upper() for c in at.caption)
+
+
+def _chart_specs(at: AppTest) -> list[str]:
+    return [c.proto.spec for c in at.get("plotly_chart")]
+
+
+def test_3d_figure_is_identical_when_an_unrelated_control_changes():
+    """The browser keeps a drag-rotated camera only while the figure JSON is byte-identical."""
+    at = fresh()
+    specs = _chart_specs(at)
+    assert len(specs) == 3
+    at.select_slider(key="tol").set_value(1e-3).run()
+    no_exception(at)
+    after = _chart_specs(at)
+    assert after[1] == specs[1], "the 3-D figure changed although only the tolerance moved"
+    assert after[2] != specs[2], "the tolerance line belongs to the curves figure"
+    at.slider(key="az").set_value(0).run()
+    assert _chart_specs(at)[1] != specs[1], "the azimuth control must turn the 3-D view"
+
+
+@pytest.mark.parametrize("label", list(PRESETS))
+def test_presets_use_values_the_controls_can_show(label):
+    """A value between a slider's stops would be dropped by the widget: presets must sit on stops."""
+    from optim import get_optimizer
+    from ui.controls import STEP_CHOICES, log_choices
+
+    p = PRESETS[label]
+    optimizer = get_optimizer(p.optimizer)
+    declared = {h.name: h for h in optimizer.hyperparameters}
+    for name, value in p.hyperparameters.items():
+        h = declared[name]
+        if h.log:
+            assert value in log_choices(h), f"{name}={value} is not a stop of the slider"
+        else:
+            assert h.ui_low <= value <= h.ui_high
+    assert p.steps in STEP_CHOICES
+    (x0, x1), (y0, y1) = SURFACES[p.surface].domain
+    assert x0 <= p.start[0] <= x1 and y0 <= p.start[1] <= y1
+
+
+def test_preset_note_disappears_once_the_controls_move_away():
+    at = fresh()
+    assert any("Example 3.1.2" in i.body for i in at.info)
+    at.select_slider(key="lr").set_value(0.02).run()
+    assert not any("Example 3.1.2" in i.body for i in at.info)
+    assert any("Changed from the example" in c.value for c in at.caption)

@@ -1,0 +1,83 @@
+"""End to end: the real server in headless Chromium, as a student opens it."""
+
+import os
+
+import pytest
+
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromium_available, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+if not chromium_available():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must run the browser tests: install Debian's chromium (see .ci/run)")
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+CHART = ".js-plotly-plot"
+PATH_OF_FIRST_CHART = """() => {
+  const gd = document.querySelectorAll('.js-plotly-plot')[0];
+  const t = gd && gd._fullData && gd._fullData.find(d => d.name === 'path');  // decoded arrays
+  if (!t || !t.x) return null;
+  const xs = Array.from(t.x); const ys = Array.from(t.y);
+  return JSON.stringify([xs.length, xs[xs.length - 1], ys[ys.length - 1]]);
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as url:
+        yield url
+
+
+def open_page(browser, url):
+    page = browser.new_page(viewport={"width": 1500, "height": 1900})
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector(CHART, timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=60_000)
+    return page
+
+
+def test_playground_renders_and_reacts_to_a_slider(browser, server):
+    page = open_page(browser, server)
+    page.wait_for_function(f"() => ({PATH_OF_FIRST_CHART})() !== null", timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "JAX" in page.inner_text("section[data-testid='stSidebar']")
+    before = page.evaluate(PATH_OF_FIRST_CHART)
+    assert before is not None, "the contour chart has no path trace"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "playground.png"), full_page=True)
+
+    slider = page.locator('[data-testid="stSlider"] input[type="range"]').first  # the learning rate
+    slider.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        f"(before) => ({PATH_OF_FIRST_CHART})() !== before", arg=before, timeout=30_000
+    )
+    after = page.evaluate(PATH_OF_FIRST_CHART)
+    assert after != before
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "lr=" in page.url  # the new value is in the link
+    page.screenshot(path=str(ARTIFACTS / "playground-after-slider.png"), full_page=True)
+    page.close()
+
+
+def test_bad_link_shows_a_warning_not_a_traceback(browser, server):
+    page = open_page(browser, server + "/?lr=banana&surface=nowhere")
+    page.wait_for_selector('[data-testid="stAlert"]', timeout=30_000)
+    text = page.inner_text('[data-testid="stMain"]') if page.locator('[data-testid="stMain"]').count() \
+        else page.inner_text("body")
+    assert "Unknown surface" in text and "not a finite number" in text
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "playground-bad-link.png"), full_page=True)
+    page.close()

@@ -1,0 +1,292 @@
+"""viz: pure Plotly figure builders (no Streamlit, no JAX; plain NumPy data in, go.Figure out)."""
+
+from __future__ import annotations
+
+import json
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+import viz
+from viz.contour import TRACE_NAMES
+from viz.scale import heights_for
+
+HIMMELBLAU_MINIMA = [((3.0, 2.0), 0.0), ((-2.805118, 3.131312), 0.0), ((-3.779310, -3.283186), 0.0),
+                     ((3.584428, -1.848126), 0.0)]
+HIMMELBLAU_OTHERS = [((-0.270845, -0.923039), 181.617, "local maximum"),
+                     ((0.086677, 2.884254), 67.5484, "saddle"), ((-3.073026, -0.081353), 104.022, "saddle")]
+
+
+def himmelblau(x, y):
+    return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
+
+
+def rosenbrock(x, y):
+    return (1 - x) ** 2 + 100 * (y - x**2) ** 2
+
+
+def grid(f, window, n):
+    xs, ys = np.linspace(*window[0], n), np.linspace(*window[1], n)
+    X, Y = np.meshgrid(xs, ys)
+    return xs, ys, f(X, Y)
+
+
+def gd_himmelblau(steps=500, lr=0.01, start=(0.0, 0.0)):
+    """Plain gradient descent on Himmelblau: (points (steps+1, 2), loss, grad norm)."""
+    p = np.array(start, float)
+    pts, grads = [p], []
+    for _ in range(steps + 1):
+        x, y = p
+        a, b = x**2 + y - 11, x + y**2 - 7
+        g = np.array([4 * x * a + 2 * b, 2 * a + 4 * y * b])
+        grads.append(np.linalg.norm(g))
+        p = p - lr * g
+        pts.append(p)
+    pts = np.array(pts[: steps + 1])
+    return pts, himmelblau(pts[:, 0], pts[:, 1]), np.array(grads)
+
+
+def strict_json(fig: go.Figure) -> dict:
+    """The figure's JSON, refusing NaN/Infinity tokens (a browser's JSON.parse would too)."""
+    def refuse(token):
+        raise ValueError(f"non-standard JSON token {token}")
+
+    return json.loads(fig.to_json(), parse_constant=refuse)
+
+
+def names(fig):
+    return [t.name for t in fig.data]
+
+
+def n_points(trace) -> int:
+    return 0 if trace.x is None else len(trace.x)
+
+
+# ---------------------------------------------------------------- thinning
+
+
+def test_thin_path_keeps_ends_and_bounds():
+    pts = np.random.default_rng(0).normal(size=(5001, 2))
+    idx, kept = viz.thin_path(pts, max_points=600)
+    assert len(idx) <= 600 and idx[0] == 0 and idx[-1] == 5000
+    assert np.all(np.diff(idx) > 0) and np.array_equal(kept, pts[idx])
+    idx_short, kept_short = viz.thin_path(pts[:10], max_points=600)
+    assert np.array_equal(idx_short, np.arange(10))
+    assert len(viz.thin_path(np.zeros((0, 2)))[0]) == 0
+
+
+def test_thin_path_keeps_a_zigzag():
+    """An overshooting GD flips sides every step; the odd stride keeps both sides."""
+    k = np.arange(3001)
+    pts = np.stack([k * 1e-3, (-1.0) ** k], axis=1)
+    _, kept = viz.thin_path(pts, max_points=600)
+    assert (kept[:, 1] > 0).sum() > 100 and (kept[:, 1] < 0).sum() > 100
+
+
+def test_thin_series_keeps_spikes_and_ends():
+    values = np.ones(100_000)
+    values[54_321] = 1e6
+    values[77_777] = np.nan
+    idx, kept = viz.thin_series(values, max_points=2000)
+    assert len(idx) <= 2000 and idx[0] == 0 and idx[-1] == 99_999
+    assert 54_321 in idx and kept.max() == 1e6
+
+
+# ---------------------------------------------------------------- 3-D surface
+
+
+def test_surface_figure_traces_and_float32_mesh():
+    xs, ys, Z = grid(himmelblau, ((-5, 5), (-5, 5)), 90)
+    pts, loss, _ = gd_himmelblau(5000)
+    fig = viz.surface_figure(xs, ys, Z, path=pts, path_z=loss, minima=HIMMELBLAU_MINIMA, camera=(-60, 30))
+    assert isinstance(fig, go.Figure)
+    assert names(fig) == ["surface", "path", "start", "end", "global minimum"]
+    assert n_points(fig.data[1]) <= 600
+    surface = strict_json(fig)["data"][0]
+    assert surface["z"]["dtype"] == "f4"
+    assert fig.layout.uirevision == "surface3d" and fig.layout.height == 520
+
+
+@pytest.mark.parametrize("azimuth, elevation, expected", [
+    (0, 0, (2.2, 0.0, 0.0)),
+    (90, 0, (0.0, 2.2, 0.0)),
+    (180, 45, (-2.2 / math.sqrt(2), 0.0, 2.2 / math.sqrt(2))),
+    (-60, 30, (2.2 * math.cos(math.pi / 6) * 0.5, -2.2 * math.cos(math.pi / 6) * math.sin(math.pi / 3), 1.1)),
+])
+def test_camera_from_azimuth_elevation(azimuth, elevation, expected):
+    xs, ys, Z = grid(himmelblau, ((-5, 5), (-5, 5)), 20)
+    eye = viz.surface_figure(xs, ys, Z, camera=(azimuth, elevation)).layout.scene.camera.eye
+    assert (eye.x, eye.y, eye.z) == pytest.approx(expected, abs=1e-9)
+    assert math.hypot(eye.x, eye.y, eye.z) == pytest.approx(2.2)
+
+
+def test_camera_straight_above_is_clamped():
+    eye = viz.camera_eye(30, 90)
+    assert eye["z"] < 2.2 and math.hypot(eye["x"], eye["y"]) > 0
+
+
+def test_log_scale_heights_are_finite_and_nonnegative():
+    xs, ys, Z = grid(rosenbrock, ((-2, 2), (-1, 3)), 90)
+    path = np.array([[-1.5, 2.0], [-1.0, 1.0], [0.5, 0.25], [1.0, 1.0]])
+    path_z = rosenbrock(path[:, 0], path[:, 1])
+    fig = viz.surface_figure(xs, ys, Z, path=path, path_z=path_z, minima=[((1, 1), 0.0)], log_scale=True)
+    z = np.asarray(fig.data[0].z, dtype=float)
+    assert np.isfinite(z).all() and z.min() >= 0 and z.max() < 10  # log1p(2509) ~ 7.8
+    assert np.isfinite(np.asarray(fig.data[1].z, float)).all()
+    assert "log" in fig.layout.scene.zaxis.title.text
+    heights = heights_for(Z, log_scale=True)
+    ticks = heights.ticks()
+    assert ticks["ticktext"][0] == "0" and len(ticks["tickvals"]) >= 4
+
+
+def test_surface_survives_non_finite_values():
+    xs, ys, Z = grid(himmelblau, ((-5, 5), (-5, 5)), 40)
+    Z[3, 4], Z[5, 6], Z[7, 8], Z[9, 9] = np.nan, np.inf, -np.inf, 1e300
+    path = np.array([[0.0, 0.0], [1.0, 1.0], [np.nan, 2.0], [np.inf, 1.0], [1e200, -1e200], [2.0, 2.0]])
+    path_z = np.array([170.0, 106.0, np.nan, np.inf, 1e300, 26.0])
+    for log_scale in (False, True):
+        fig = viz.surface_figure(xs, ys, Z, path=path, path_z=path_z, log_scale=log_scale)
+        strict_json(fig)
+        z = np.asarray(fig.data[0].z, dtype=float)
+        assert np.nanmax(z) < 1e6  # the 1e300 spike is clipped, the colours stay useful
+    fig = viz.surface_figure(xs, ys, np.full_like(Z, np.nan))
+    strict_json(fig)
+
+
+# ---------------------------------------------------------------- contour and click grid
+
+
+def test_contour_traces_and_click_grid():
+    xs, ys, Z = grid(himmelblau, ((-5, 5), (-5, 5)), 160)
+    pts, _, _ = gd_himmelblau(5000)
+    fig = viz.contour_figure(xs, ys, Z, path=pts, minima=HIMMELBLAU_MINIMA, others=HIMMELBLAU_OTHERS,
+                             start=(0.0, 0.0))
+    assert names(fig) == list(TRACE_NAMES)
+    assert n_points(fig.data[names(fig).index("path")]) <= 600
+    grid_trace = fig.data[-1]
+    assert grid_trace.name == viz.CLICK_GRID_NAME and len(fig.data) - 1 == viz.CLICK_GRID_INDEX
+    assert fig.layout.meta["click_grid_index"] == viz.CLICK_GRID_INDEX
+    assert grid_trace.hoverinfo == "none" and grid_trace.showlegend is False
+    assert grid_trace.marker.opacity <= 0.001
+    assert n_points(grid_trace) == 60 * 60
+    assert min(grid_trace.x) == pytest.approx(-5) and max(grid_trace.y) == pytest.approx(5)
+    assert fig.layout.clickmode == "event+select" and fig.layout.dragmode is False
+    assert tuple(fig.layout.xaxis.range) == (-5, 5) and fig.layout.yaxis.scaleanchor == "x"
+    by_name = {t.name: t for t in fig.data}
+    assert len(by_name["global minimum"].x) == 4 and len(by_name["saddle"].x) == 2
+    kinds = ("global minimum", "local minimum", "saddle", "local maximum")
+    assert len({by_name[k].marker.symbol for k in kinds}) == 4
+    assert "global minimum" in by_name["global minimum"].hovertemplate
+    assert "step" in by_name["path"].hovertemplate
+
+
+def test_contour_empty_path_has_no_end_and_custom_grid_size():
+    xs, ys, Z = grid(himmelblau, ((-5, 5), (-4, 4)), 50)
+    fig = viz.contour_figure(xs, ys, Z, path=np.zeros((0, 2)), start=(1.0, 1.0), click_grid=30,
+                             others=[((0, 0), 1.0, "monkey saddle")])
+    by_name = {t.name: t for t in fig.data}
+    assert n_points(by_name["end"]) == 0 and n_points(by_name["start"]) == 1
+    assert n_points(fig.data[-1]) == 900
+    assert list(by_name["stationary point"].text) == ["monkey saddle"]
+    strict_json(fig)
+
+
+def test_contour_log_scale_and_non_finite():
+    xs, ys, Z = grid(rosenbrock, ((-2, 2), (-1, 3)), 80)
+    Z[0, 0], Z[1, 1] = np.nan, np.inf
+    path = np.array([[-1.5, 2.0], [np.nan, np.nan], [1e300, -1e300], [0.9, 0.8]])
+    fig = viz.contour_figure(xs, ys, Z, path=path, minima=[((1, 1), 0.0)], log_scale=True, diverged_at=2)
+    z = np.asarray(fig.data[0].z, dtype=float)
+    assert np.nanmin(z) >= 0 and np.nanmax(z) < 10
+    assert "log" in fig.data[0].colorbar.title.text
+    strict_json(fig)
+
+
+def test_diverged_annotation():
+    xs, ys, Z = grid(himmelblau, ((-5, 5), (-5, 5)), 30)
+    fig = viz.contour_figure(xs, ys, Z, path=np.array([[0.0, 0.0], [4.0, 4.0]]), diverged_at=7)
+    assert any("diverged at step 7" in a.text for a in fig.layout.annotations)
+    assert not viz.contour_figure(xs, ys, Z).layout.annotations
+
+
+class AttrDict(dict):
+    """Like Streamlit's selection state: keys readable as attributes too."""
+
+    __getattr__ = dict.__getitem__
+
+
+def test_click_point_only_for_the_click_grid():
+    grid_hit = {"curve_number": viz.CLICK_GRID_INDEX, "point_index": 7, "x": 0.30000001192092896, "y": -2.5}
+    assert viz.click_point({"points": [grid_hit]}) == (0.3, -2.5)
+    assert viz.click_point(AttrDict(points=[AttrDict(grid_hit)])) == (0.3, -2.5)
+    assert viz.click_point(SimpleNamespace(points=[SimpleNamespace(**grid_hit)])) == (0.3, -2.5)
+    # the whole event state (as st.session_state[key]) works too
+    assert viz.click_point(AttrDict(selection=AttrDict(points=[grid_hit]))) == (0.3, -2.5)
+    assert viz.click_point({"points": [{"curveNumber": viz.CLICK_GRID_INDEX, "x": 1, "y": 2}]}) == (1.0, 2.0)
+    assert viz.click_point({"points": [{"legendgroup": viz.CLICK_GRID_NAME, "curve_number": 99,
+                                        "x": 1, "y": 2}]}) == (1.0, 2.0)
+    path_hit = {"curve_number": TRACE_NAMES.index("path"), "point_index": 3, "x": 1.0, "y": 1.0}
+    assert viz.click_point({"points": [path_hit]}) is None
+    for empty in (None, {}, {"points": []}, AttrDict(points=[]), {"points": [{"x": 1.0}]},
+                  {"selection": {"points": [], "box": [], "lasso": []}}):
+        assert viz.click_point(empty) is None
+
+
+# ---------------------------------------------------------------- loss curves
+
+
+def test_loss_figure_log_gap_floor_and_tolerance():
+    pts, loss, gn = gd_himmelblau(500)
+    loss = loss.copy()
+    loss[-5:] = [0.0, -1e-18, 0.0, 1e-30, 0.0]
+    fig = viz.loss_figure(loss, gn, f_star=0.0, tol=1e-6)
+    assert {"loss", "grad norm", "tolerance", "loss at floor"} <= set(names(fig))
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.title.text == "f − f*"
+    assert fig.layout.yaxis2.type == "log" and fig.layout.yaxis2.title.text == "‖∇f‖"
+    assert fig.layout.xaxis2.title.text == "step"
+    drawn = np.asarray(fig.data[0].y, float)
+    assert (drawn[np.isfinite(drawn)] > 0).all()
+    floor = fig.data[names(fig).index("loss at floor")]
+    assert "floor" in floor.hovertemplate and len(floor.x) == 4
+    strict_json(fig)
+
+
+def test_loss_figure_without_f_star():
+    negative = np.linspace(3.0, -2.0, 50)
+    fig = viz.loss_figure(negative, np.linspace(1, 0.1, 50))
+    assert fig.layout.yaxis.type == "linear" and fig.layout.yaxis.title.text == "f(x, y)"
+    positive = np.linspace(3.0, 0.5, 50)
+    assert viz.loss_figure(positive, np.ones(50)).layout.yaxis.type == "log"
+
+
+def test_loss_figure_divergence_and_non_finite():
+    loss = np.array([1.0, 10.0, 1e10, 1e200, np.inf, np.nan, np.nan])
+    grad = np.array([1.0, 30.0, 1e12, np.inf, np.nan, np.nan, np.nan])
+    fig = viz.loss_figure(loss, grad, f_star=0.0, diverged_at=4, tol=1e-6, title="diverging")
+    assert any("diverged at step 4" in a.text for a in fig.layout.annotations)
+    lines = [s for s in fig.layout.shapes if s.x0 == 4 and s.x1 == 4]
+    assert len(lines) == 2 and all(s.line.color == "#CC0000" for s in lines)
+    strict_json(fig)
+    assert len(viz.loss_figure(loss[:1], grad[:1]).data) >= 2  # a single evaluated step is fine
+    assert len(viz.loss_figure(np.ones(100_000), np.ones(100_000)).data[0].x) <= 2000
+
+
+# ---------------------------------------------------------------- payload
+
+
+def test_payload_of_the_three_figures_is_small():
+    """120x120 surface, 160x160 contour with the 60x60 click grid, a 500-step path: < 500 kB in all."""
+    pts, loss, gn = gd_himmelblau(500)
+    xs, ys, Z = grid(himmelblau, ((-5, 5), (-5, 5)), 120)
+    surface = viz.surface_figure(xs, ys, Z, path=pts, path_z=loss, minima=HIMMELBLAU_MINIMA)
+    xs, ys, Z = grid(himmelblau, ((-5, 5), (-5, 5)), 160)
+    contour = viz.contour_figure(xs, ys, Z, path=pts, minima=HIMMELBLAU_MINIMA, others=HIMMELBLAU_OTHERS)
+    curves = viz.loss_figure(loss, gn, f_star=0.0, tol=1e-6)
+    sizes = {name: len(fig.to_json()) for name, fig in
+             (("surface 120x120", surface), ("contour 160x160 + grid", contour), ("curves", curves))}
+    print("payload bytes:", sizes, "total", sum(sizes.values()))
+    assert sum(sizes.values()) < 500_000
+    assert sizes["surface 120x120"] < 150_000

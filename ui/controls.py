@@ -1,0 +1,156 @@
+"""Sidebar controls generated from the declarations, every one bound to the URL.
+
+A copied link reopens exactly this view: each widget has ``bind="query-params"``
+and a stable key that is its URL name. Values equal to the default are left out
+of the URL by Streamlit, so short links stay short.
+"""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from optim import MAX_STEPS, OPTIMIZERS, Optimizer, get_optimizer
+from optim.spec import Hyperparameter
+from surfaces import SURFACES, Surface, get_surface
+
+FORMULA = "formula"  # the surface choice that reads a typed formula
+DEFAULT_SURFACE = "radial"
+DEFAULT_OPTIMIZER = "gd"
+DEFAULT_FORMULA = "x^2 + 3*y^2 + sin(x*y)"
+STEP_CHOICES = (0, 1, 2, 3, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000)
+_MANTISSAS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8)
+
+
+def log_choices(h: Hyperparameter) -> list[float]:
+    """Slider stops for a log-scale knob: 1, 1.5, 2, ... 8 per decade, plus the default."""
+    values = {h.default} if h.default > 0 else set()
+    for exponent in range(math.floor(math.log10(h.ui_low)), math.ceil(math.log10(h.ui_high)) + 1):
+        for m in _MANTISSAS:
+            v = float(f"{m}e{exponent}")  # decimal literal, so the URL shows 0.015, not 0.015000000000000001
+            if h.ui_low * (1 - 1e-9) <= v <= h.ui_high * (1 + 1e-9):
+                values.add(v)
+    return sorted(values)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+def initial(key: str, default):
+    """The ``value=`` to pass: none when the key already has a value (from the URL or a callback)."""
+    return {} if key in st.session_state else {"value": default}
+
+
+def initial_index(key: str, options: list, default) -> dict:
+    """Like ``initial`` for a selectbox, which takes an index instead of a value."""
+    return {} if key in st.session_state else {"index": options.index(default)}
+
+
+def set_optimizer_defaults(optimizer: Optimizer) -> None:
+    """Load an optimizer's torch defaults into its controls (used when the optimizer changes)."""
+    for h in optimizer.hyperparameters:
+        st.session_state[h.name] = bool(h.default) if h.flag else _ui_value(h, h.default)
+
+
+def _ui_value(h: Hyperparameter, value: float):
+    if h.log:
+        return min(log_choices(h), key=lambda c: abs(math.log(c) - math.log(max(value, 1e-300))))
+    return float(value)
+
+
+def _on_optimizer_change():
+    set_optimizer_defaults(get_optimizer(st.session_state["opt"]))
+
+
+def _on_surface_change():
+    name = st.session_state["surface"]
+    if name != FORMULA:
+        st.session_state["x0"], st.session_state["y0"] = map(float, get_surface(name).start)
+
+
+def surface_control() -> tuple[str, str | None]:
+    """Surface picker; returns ``(name, formula text or None)``.
+
+    Options are the plain CLI names with no ``format_func``: a bound selectbox writes the
+    formatted label into the URL, and ``?surface=rosenbrock`` is the link a person can edit.
+    """
+    names = [*SURFACES, FORMULA]
+    name = st.selectbox(
+        "Surface",
+        names,
+        key="surface",
+        bind="query-params",
+        on_change=_on_surface_change,
+        help="The loss function f(x, y) the optimizer walks down; 'formula' lets you type your own.",
+        **initial_index("surface", names, DEFAULT_SURFACE),
+    )
+    if name != FORMULA:
+        return name, None
+    text = st.text_input(
+        "f(x, y) =",
+        key="formula",
+        bind="query-params",
+        max_chars=200,
+        help="Use x, y, numbers, + − * / ^ (or **), pi, e and sin cos tan exp log sqrt abs tanh …",
+        **initial("formula", DEFAULT_FORMULA),
+    )
+    return name, text
+
+
+def optimizer_control() -> Optimizer:
+    names = list(OPTIMIZERS)
+    name = st.selectbox(
+        "Optimizer",
+        names,
+        key="opt",
+        bind="query-params",
+        on_change=_on_optimizer_change,
+        help="torch.optim's algorithms with their exact update rules and defaults.",
+        **initial_index("opt", names, DEFAULT_OPTIMIZER),
+    )
+    return get_optimizer(name)
+
+
+def hyperparameter_controls(optimizer: Optimizer) -> dict[str, float]:
+    """One control per declared hyperparameter; returns ``{name: float}`` (flags as 0.0/1.0)."""
+    values: dict[str, float] = {}
+    for h in optimizer.hyperparameters:
+        label = f"{h.label} ${h.latex}$" if not h.flag else h.label
+        if h.flag:
+            v = st.toggle(label, key=h.name, bind="query-params", help=h.help,
+                          **initial(h.name, bool(h.default)))
+            values[h.name] = 1.0 if v else 0.0
+        elif h.log:
+            v = st.select_slider(label, options=log_choices(h), format_func=_fmt, key=h.name,
+                                 bind="query-params", help=h.help,
+                                 **initial(h.name, _ui_value(h, h.default)))
+            values[h.name] = float(v)
+        else:
+            high = h.ui_high
+            step = 0.001 if high < 1 and high > 0.99 else 0.01
+            v = st.slider(label, min_value=float(h.ui_low), max_value=float(high), step=step, key=h.name,
+                          bind="query-params", help=h.help, format="%.3f",
+                          **initial(h.name, float(h.default)))
+            values[h.name] = float(v)
+    return values
+
+
+def steps_control() -> int:
+    return int(st.select_slider(
+        "Steps", options=STEP_CHOICES, key="steps", bind="query-params",
+        help=f"Number of updates (the CLI allows up to {MAX_STEPS}).",
+        **initial("steps", 200),
+    ))
+
+
+def start_controls(surface: Surface) -> tuple[float, float]:
+    """Start point inputs; a click on the contour plot writes the same keys."""
+    (x_lo, x_hi), (y_lo, y_hi) = surface.domain
+    c1, c2 = st.columns(2)
+    x0 = c1.number_input("start x₀", min_value=float(x_lo), max_value=float(x_hi), step=0.1, format="%.3f",
+                         key="x0", bind="query-params", **initial("x0", float(surface.start[0])))
+    y0 = c2.number_input("start y₀", min_value=float(y_lo), max_value=float(y_hi), step=0.1, format="%.3f",
+                         key="y0", bind="query-params", **initial("y0", float(surface.start[1])))
+    return float(x0), float(y0)

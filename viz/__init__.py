@@ -1,0 +1,23 @@
+"""Plotly figure builders: plain data (NumPy arrays, floats, strings) in, ``go.Figure`` out.
+
+No Streamlit and no JAX here: the pages compute, these functions draw. Big arrays go out as
+NumPy (Plotly 7 sends them base64-encoded; the meshes as float32) and paths are thinned for
+drawing only.
+"""
+
+from .contour import CLICK_GRID_INDEX, CLICK_GRID_NAME, click_point, contour_figure
+from .curves import loss_figure
+from .surface3d import camera_eye, surface_figure
+from .thin import thin_path, thin_series
+
+__all__ = [
+    "CLICK_GRID_INDEX",
+    "CLICK_GRID_NAME",
+    "camera_eye",
+    "click_point",
+    "contour_figure",
+    "loss_figure",
+    "surface_figure",
+    "thin_path",
+    "thin_series",
+]

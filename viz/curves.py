@@ -1,0 +1,104 @@
+"""Loss and gradient norm against the step: how fast, and whether, the optimizer converges.
+
+Both panels share the step axis. The gap ``f - f*`` and ``‖∇f‖`` are drawn on log axes, where
+linear convergence is a straight line. Values that a log axis cannot show (zero or below, which
+happens when a run lands exactly on the minimum or rounding dips below f*) are drawn at a floor,
+the smallest positive value of the series, flagged by a few hollow markers whose hover says so.
+Long runs are thinned to each bucket's min and max (``thin_series``) so oscillations survive.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from . import style
+from .thin import thin_path, thin_series
+
+HEIGHT = 460
+MAX_POINTS = 2000
+FLOOR_MARKERS = 30
+_FLOOR_DEFAULT = 1e-16  # when a series has no positive value at all
+
+
+def _floored(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """(drawn values, mask of points drawn at the floor, floor) for a log axis."""
+    finite = np.isfinite(values)
+    positive = finite & (values > 0)
+    floor = float(values[positive].min()) if positive.any() else _FLOOR_DEFAULT
+    drawn = np.where(positive, values, np.where(finite, floor, np.nan))
+    return drawn, finite & ~positive, floor
+
+
+def _series(fig, values, *, row, name, label, colour, log) -> None:
+    """One panel's curve (thinned), plus hollow markers for points drawn at the floor."""
+    values = np.asarray(values, dtype=float).reshape(-1)
+    if log:
+        drawn, at_floor, _ = _floored(values)
+    else:
+        drawn, at_floor = np.where(np.isfinite(values), values, np.nan), np.zeros(len(values), bool)
+    idx, shown = thin_series(drawn, MAX_POINTS)
+    fig.add_trace(go.Scatter(
+        x=idx, y=shown, customdata=values[idx], name=name, mode="lines", line=dict(color=colour, width=2.5),
+        hovertemplate=f"step %{{x}}<br>{label} = %{{customdata:.4g}}<extra></extra>", showlegend=False,
+    ), row=row, col=1)
+    k = np.flatnonzero(at_floor)
+    if k.size:
+        k = thin_path(k, FLOOR_MARKERS)[1].astype(np.int64)  # a few markers flag the floor; hover tells
+        fig.add_trace(go.Scatter(
+            x=k, y=drawn[k], customdata=values[k], name=f"{name} at floor", mode="markers",
+            marker=dict(symbol="triangle-down-open", size=8, color=colour, line=dict(width=1.5)),
+            hovertemplate=f"step %{{x}}<br>{label} = %{{customdata:.3g}} ≤ 0,"
+                          "<br>drawn at the floor<extra></extra>",
+            showlegend=False,
+        ), row=row, col=1)
+
+
+def loss_figure(loss, grad_norm, *, f_star: float | None = None, diverged_at: int | None = None,
+                tol: float | None = None, title: str = "") -> go.Figure:
+    """Two stacked panels over the step: the loss (top) and the gradient norm (bottom).
+
+    Takes ``loss`` (k,) and ``grad_norm`` (k,), one value per step from 0 (the start) to k - 1;
+    ``f_star`` the known minimum value (the top panel then shows ``f - f*`` on a log axis);
+    ``diverged_at`` a step to mark with a red vertical line; ``tol`` a gradient-norm tolerance
+    drawn as a dashed line. Non-finite values are left out (gaps). Returns a ``go.Figure`` with
+    traces named "loss" and "grad norm" (plus "... at floor" markers and "tolerance" when needed).
+    """
+    loss = np.asarray(loss, dtype=float).reshape(-1)
+    grad = np.asarray(grad_norm, dtype=float).reshape(-1)
+    n = max(len(loss), len(grad), 1)
+
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.07)
+    if f_star is not None:
+        top_label, top_values, top_log = "f − f*", loss - float(f_star), True
+    else:
+        finite = loss[np.isfinite(loss)]
+        top_label, top_values, top_log = "f(x, y)", loss, bool(finite.size) and bool((finite > 0).all())
+    _series(fig, top_values, row=1, name="loss", label=top_label, colour=style.PATH, log=top_log)
+    _series(fig, grad, row=2, name="grad norm", label="‖∇f‖", colour=style.GRAD, log=True)
+    if tol is not None and np.isfinite(tol) and tol > 0:
+        fig.add_trace(go.Scatter(
+            x=[0, n - 1], y=[float(tol), float(tol)], name="tolerance", mode="lines",
+            line=dict(color=style.TOL, width=2, dash="dash"), showlegend=False,
+            hovertemplate=f"tolerance ‖∇f‖ = {float(tol):g}<extra></extra>",
+        ), row=2, col=1)
+        fig.add_annotation(text=f"tol = {float(tol):g}", x=1, xref="x2 domain", y=float(np.log10(tol)),
+                           yref="y2", xanchor="right", yanchor="bottom", showarrow=False,
+                           font=dict(color=style.TOL, size=13))
+
+    style.base_layout(fig, height=HEIGHT, title=title)
+    last = max(n - 1, 1, diverged_at or 0)
+    fig.update_xaxes(range=[0, last], showline=True, linecolor="#444", mirror=True, ticks="outside")
+    fig.update_xaxes(title="step", row=2, col=1)
+    fig.update_yaxes(showline=True, linecolor="#444", mirror=True, ticks="outside", exponentformat="power")
+    fig.update_yaxes(title=top_label, type="log" if top_log else "linear", row=1, col=1)
+    fig.update_yaxes(title="‖∇f‖", type="log", row=2, col=1)
+    fig.update_layout(showlegend=False, hovermode="closest")
+    if diverged_at is not None:
+        for axis in ("", "2"):
+            fig.add_shape(type="line", x0=diverged_at, x1=diverged_at, xref=f"x{axis}", y0=0, y1=1,
+                          yref=f"y{axis} domain", line=dict(color=style.DIVERGED, width=2, dash="dot"))
+        side = "right" if diverged_at > last / 2 else "left"
+        style.diverged_note(fig, diverged_at, xref="x", x=diverged_at, xanchor=side, y=1.0, yref="paper")
+    return fig

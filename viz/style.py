@@ -1,0 +1,81 @@
+"""The look shared by every figure: light, high contrast, readable from the back of a lecture hall.
+
+Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies) plus black
+and white; the colour map is Viridis (perceptually uniform, readable in grey). Stationary points
+are white with a dark outline so they stand out on any colour of the map.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+TEMPLATE = "plotly_white"
+FONT = dict(family="Arial, Helvetica, sans-serif", size=15, color="#111111")
+COLORSCALE = "Viridis"
+
+PATH = "#D55E00"  # Okabe-Ito vermillion: the trajectory
+START = "#009E73"  # Okabe-Ito bluish green
+END = "#111111"
+OUTLINE = "#111111"
+WHITE = "#FFFFFF"
+DIVERGED = "#CC0000"
+GRAD = "#0072B2"  # Okabe-Ito blue: the gradient norm curve
+TOL = "#555555"
+
+# Marker symbol per kind of stationary point (2-D names; 3-D scatter knows fewer, see SYMBOL_3D).
+KIND_SYMBOL = {
+    "global minimum": "star",
+    "local minimum": "diamond",
+    "saddle": "x",
+    "local maximum": "triangle-up",
+}
+KIND_SIZE = {"global minimum": 18, "local minimum": 12, "saddle": 12, "local maximum": 13}
+OTHER_KINDS = ("local minimum", "saddle", "local maximum")
+OTHER_NAME = "stationary point"  # a kind the table above does not know
+SYMBOL_3D = {"star": "diamond", "diamond": "diamond-open", "x": "x", "triangle-up": "circle-open"}
+
+
+def base_layout(fig: go.Figure, *, height: int, title: str = "", top: int | None = None) -> go.Figure:
+    """Template, font, fixed height, small margins (``top`` px above the plot, plus room for a title)."""
+    fig.update_layout(
+        template=TEMPLATE,
+        font=FONT,
+        height=height,
+        margin=dict(l=10, r=10, t=(top if top is not None else 16) + (30 if title else 0), b=10),
+        title=dict(text=title, x=0.02, xanchor="left", y=1, yref="container", yanchor="top",
+                   pad=dict(t=8), font=dict(size=18)) if title else None,
+        hoverlabel=dict(font_size=14),
+        showlegend=True,
+    )
+    return fig
+
+
+def legend_on_top(fig: go.Figure) -> None:
+    """A one-line legend above the plotting area, so it never covers the data."""
+    fig.update_layout(
+        # traceorder "normal": with any legendgroup in the figure the default, "grouped", stacks
+        # a horizontal legend into one entry per line
+        legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom", traceorder="normal",
+                    bgcolor="rgba(255,255,255,0)", font=dict(size=14), itemsizing="constant"),
+    )
+
+
+def diverged_note(fig: go.Figure, step: int, **position) -> None:
+    """A red 'diverged at step k' box; ``position`` overrides the default top-left placement."""
+    where = dict(xref="paper", yref="paper", x=0.01, y=0.99, xanchor="left", yanchor="top")
+    where.update(position)
+    fig.add_annotation(
+        text=f"<b>diverged at step {int(step)}</b>", showarrow=False, font=dict(color=DIVERGED, size=16),
+        bgcolor="rgba(255,255,255,0.9)", bordercolor=DIVERGED, borderwidth=1.5, borderpad=4,
+        name="diverged", **where,
+    )
+
+
+def marker_style(kind: str, *, three_d: bool = False) -> dict:
+    """White marker, dark outline, the kind's symbol."""
+    symbol = KIND_SYMBOL.get(kind, "circle")
+    size = KIND_SIZE.get(kind, 11)
+    if three_d:
+        return dict(symbol=SYMBOL_3D.get(symbol, "circle"), size=size * 0.25, color=WHITE,
+                    line=dict(color=OUTLINE, width=1))
+    return dict(symbol=symbol, size=size, color=WHITE, line=dict(color=OUTLINE, width=1.5))
