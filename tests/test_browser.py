@@ -81,3 +81,31 @@ def test_bad_link_shows_a_warning_not_a_traceback(browser, server):
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "playground-bad-link.png"), full_page=True)
     page.close()
+
+
+TO_PAGE = """([x, y]) => {
+  const gd = document.querySelectorAll('.js-plotly-plot')[0];
+  const box = gd.getBoundingClientRect(); const L = gd._fullLayout;
+  return [box.left + L.xaxis._offset + L.xaxis.l2p(x), box.top + L.yaxis._offset + L.yaxis.l2p(y)];
+}"""
+
+
+def test_click_on_the_top_view_sets_the_start(browser, server):
+    page = open_page(browser, server)
+    page.wait_for_function(f"() => ({PATH_OF_FIRST_CHART})() !== null", timeout=60_000)
+    before = page.evaluate(PATH_OF_FIRST_CHART)
+    px, py = page.evaluate(TO_PAGE, [-1.2, -0.8])
+    page.mouse.move(px, py)
+    page.wait_for_timeout(400)  # Plotly reports the hovered node; an instant click can report a stale one
+    page.mouse.click(px, py)
+    page.wait_for_function(f"(before) => ({PATH_OF_FIRST_CHART})() !== before", arg=before, timeout=30_000)
+    page.wait_for_function("() => location.search.includes('x0=')", timeout=10_000)
+    from urllib.parse import parse_qs, urlparse
+
+    query = parse_qs(urlparse(page.url).query)
+    x0, y0 = float(query["x0"][0]), float(query["y0"][0])
+    spacing = 4.0 / 59  # the 60 x 60 click grid over the 4-wide window
+    assert abs(x0 + 1.2) <= spacing and abs(y0 + 0.8) <= spacing, (x0, y0)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "playground-after-click.png"), full_page=True)
+    page.close()

@@ -112,8 +112,11 @@ def step_table(traj: Trajectory, head: int = 4, tail: int = 2) -> pd.DataFrame:
 def formula_panel(optimizer: Optimizer, hp: dict[str, float]) -> None:
     st.markdown(f"**{optimizer.title}**: {optimizer.summary}")
     st.latex(optimizer.update_latex)
-    used = ", ".join(
-        f"${h.latex} = {('on' if hp[h.name] else 'off') if h.flag else f'{hp[h.name]:g}'}$"
-        for h in optimizer.hyperparameters
-    )
+
+    def shown(h) -> str:
+        if h.flag:
+            return r"\text{on}" if hp[h.name] else r"\text{off}"
+        return f"{hp[h.name]:g}"
+
+    used = ", ".join(f"${h.latex} = {shown(h)}$" for h in optimizer.hyperparameters)
     st.caption(f"Values in this run: {used}. Reference: {optimizer.reference}")
