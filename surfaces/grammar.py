@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 from collections.abc import Callable
 
 import jax.numpy as jnp
@@ -87,7 +88,9 @@ def read_formula(text: str) -> ast.expr:
     # '^' is never an operator here, only power: replace it before parsing, then map columns back.
     source = text.replace("^", "**")
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():  # "1if x" warns about a decimal literal; the allowlist decides
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         column = lead + _original_column(text, exc.offset or 1)
         raise FormulaError(f"could not read the formula at column {column}: {_reason(exc.msg)}.") from None
