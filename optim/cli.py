@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 
 import jax
@@ -54,6 +55,22 @@ def _pair(text: str, what: str) -> tuple[float, float]:
     return _finite(parts[0], what), _finite(parts[1], what)
 
 
+# argparse (Python 3.11) takes "-1.2,1" or "-1e-3" after a flag for another flag ("expected one
+# argument"); glued to its flag ("--start=-1.2,1") the value reaches our own checks.
+_NEGATIVE_VALUE = re.compile(r"-(\.?\d|inf)", re.IGNORECASE)
+
+
+def _glue_negative_values(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    for token in argv:
+        flag = out[-1] if out else ""
+        if flag.startswith("--") and flag != "--" and "=" not in flag and _NEGATIVE_VALUE.match(token):
+            out[-1] = f"{flag}={token}"
+        else:
+            out.append(token)
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m optim", description="Run an optimizer on a loss surface.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -67,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--schedule", default="constant", help=f"learning-rate schedule: {', '.join(SCHEDULES)}")
     run.add_argument("--batch-size", help="mini-batch size (data surfaces only)")
     run.add_argument("--seed", help="PRNG seed (data surfaces only; recorded)")
-    run.add_argument("--gradient", default="reverse", help="gradient method: reverse or forward (AD)")
+    run.add_argument("--gradient", help="reverse (default) or forward-mode AD; recorded when given")
     for h in _all_hyperparameters().values():
         if h.cli == "betas":
             continue
@@ -148,8 +165,9 @@ def run_command(args) -> dict:
         if not args.seed.isdigit():
             raise UsageError(f"--seed must be a whole number >= 0, got {args.seed!r}")
         seed = int(args.seed)
-    if args.gradient not in ("reverse", "forward"):
-        raise UsageError(f"unknown gradient method {args.gradient!r}; choose reverse or forward")
+    gradient = "reverse" if args.gradient is None else args.gradient
+    if gradient not in ("reverse", "forward"):
+        raise UsageError(f"unknown gradient method {gradient!r}; choose reverse or forward")
     if args.formula is not None:
         from surfaces.formula import FormulaError, check_finite_at
 
@@ -159,7 +177,7 @@ def run_command(args) -> dict:
             raise UsageError(str(exc)) from None
     try:
         traj = descend(surface, optimizer, _given_hyperparameters(args), start, int(steps_value),
-                       gradient=args.gradient)
+                       gradient=gradient)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     hp = {h.name: (bool(traj.hyperparameters[h.name]) if h.flag else traj.hyperparameters[h.name])
@@ -176,8 +194,9 @@ def run_command(args) -> dict:
         "diverged_at": traj.diverged_at,
         "backend": backend_name(),
         "dtype": str(traj.points.dtype),
-        "gradient": args.gradient,
     }
+    if args.gradient is not None:  # beyond the contract's keys: only when asked for, like the seed
+        out["gradient"] = gradient
     if seed is not None:
         out["seed"] = seed
     return out
@@ -185,7 +204,7 @@ def run_command(args) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(_glue_negative_values(sys.argv[1:] if argv is None else list(argv)))
         if args.command == "list":
             result = [o.describe() for o in OPTIMIZERS.values()]
         else:

@@ -1,0 +1,392 @@
+"""The runner: compiles once per structure, batches equal single runs, records divergence, rejects bad input.
+
+Compiles are counted with ``jax.monitoring``: JAX records an event for every jaxpr it traces and
+every XLA module it compiles; a positive control (a new step bucket) shows the counter sees them.
+Surfaces here are fresh copies of registry entries: a ``Surface`` hashes by identity, so a copy
+has its own compile cache and the counts do not depend on which tests ran before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from contextlib import contextmanager
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import torch
+
+from optim import MAX_STEPS, OPTIMIZERS, descend, descend_batch, get_optimizer, step_bucket
+from surfaces import get_surface
+
+TRACE_EVENT = "/jax/core/compile/jaxpr_trace_duration"
+COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+
+
+def fresh(name: str):
+    """A copy of a registry surface with a compile cache of its own."""
+    return dataclasses.replace(get_surface(name))
+
+
+@contextmanager
+def compile_log():
+    """Collects ``(event, function name)`` for every trace and XLA compile inside the block."""
+    seen: list[tuple[str, str]] = []
+
+    def listener(event, duration, **kwargs):
+        if event in (TRACE_EVENT, COMPILE_EVENT):
+            seen.append((event, str(kwargs.get("fun_name", ""))))
+
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        yield seen
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
+
+
+def compiles(log) -> int:
+    return sum(event == COMPILE_EVENT for event, _ in log)
+
+
+def mixed_deviation(a, b) -> float:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b)), initial=0.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Compile behaviour.
+
+def test_compile_log_sees_a_compile():
+    """Positive control: a fresh jitted function is traced and compiled once, then neither."""
+    f = jax.jit(lambda x: jnp.sin(x) * 3.0)
+    with compile_log() as log:
+        f(np.float64(1.0))
+    assert compiles(log) == 1 and any(event == TRACE_EVENT for event, _ in log)
+    with compile_log() as log:
+        f(np.float64(2.0))
+    assert log == []
+
+
+@pytest.mark.parametrize("steps", [[64, 1, 0, 37], [70, 100, 128, 65], [300, 257, 512]])
+def test_steps_within_a_bucket_compile_once(steps):
+    surface, sgd = fresh("bowl"), get_optimizer("sgd")
+    with compile_log() as log:
+        descend(surface, sgd, {"lr": 0.1}, (1.0, 1.0), steps[0])
+    assert compiles(log) == 1, "a new bucket is one compile"
+    assert len({step_bucket(s) for s in steps}) == 1
+    with compile_log() as log:
+        for s in steps[1:]:
+            traj = descend(surface, sgd, {"lr": 0.1}, (1.0, 1.0), s)
+            assert traj.points.shape == (s + 1, 2)
+    assert log == []
+    with compile_log() as log:
+        descend(surface, sgd, {"lr": 0.1}, (1.0, 1.0), 2 * step_bucket(steps[0]))
+    assert compiles(log) == 1, "the next bucket compiles again"
+
+
+def _random_calls(name: str, rng):
+    """~20 (hyperparameters, start) pairs mixing Python floats and ints, NumPy scalars and flags."""
+    def pick(options):  # keeps each option's own Python / NumPy type
+        return options[int(rng.integers(len(options)))]
+
+    knobs = {
+        "sgd": lambda: {"momentum": pick([0.5, np.float32(0.9), 0.0, 1]), "dampening": pick([0.0, 0])},
+        "nesterov": lambda: {"momentum": rng.uniform(0.1, 0.95), "nesterov": bool(rng.integers(2))},
+        "adagrad": lambda: {"lr_decay": np.float64(rng.uniform(0, 0.1)), "initial_accumulator_value": 1},
+        "rmsprop": lambda: {"alpha": rng.uniform(0.5, 0.99), "centered": bool(rng.integers(2)),
+                            "momentum": pick([0, 0.5])},
+        "adam": lambda: {"beta1": rng.uniform(0, 0.99), "beta2": np.float32(0.99),
+                         "amsgrad": pick([True, False, 1.0, 0]), "eps": 1e-6},
+        "adamw": lambda: {"weight_decay": pick([0, 0.1, np.float64(0.5)]), "amsgrad": False},
+    }[name]
+    lrs = [0.01, 1, np.float32(0.02), np.float64(0.003), 0.5, 2, np.int64(1), 1e-4]
+    starts = [(1.0, -2.0), [3, 1], np.array([0.5, 0.25], dtype=np.float32), np.array([-1, 2]),
+              (np.float64(1.5), np.float32(0.5)), jnp.asarray([2.0, 2.0])]
+    calls = []
+    for i in range(20):
+        hp = {"lr": lrs[i % len(lrs)], **knobs()}
+        calls.append((hp, starts[i % len(starts)]))
+    return calls
+
+
+@pytest.mark.parametrize("name", ["sgd", "nesterov", "adagrad", "rmsprop", "adam", "adamw"])
+def test_hyperparameter_and_start_changes_compile_nothing(name):
+    surface = fresh("himmelblau")
+    optimizer = get_optimizer(name)
+    calls = _random_calls(name, np.random.default_rng(len(name)))
+    descend(surface, optimizer, {"lr": 0.01}, (0.0, 0.0), 100)  # warm-up: the one compile
+    with compile_log() as log:
+        for hp, start in calls:
+            descend(surface, optimizer, hp, start, 100)
+            descend(surface, optimizer, hp, start, 77)  # same bucket
+    assert log == [], f"recompiled: {log}"
+
+
+def test_batch_changes_compile_nothing():
+    surface, adam = fresh("rosenbrock"), get_optimizer("adam")
+    descend_batch(surface, adam, {"lr": [0.1, 0.2, 0.3]}, (0.0, 0.0), 50)
+    with compile_log() as log:
+        descend_batch(surface, adam, {"lr": [1, 2, 3]}, (0.5, 0.5), 60)
+        descend_batch(surface, adam, {"lr": np.float32(0.1), "amsgrad": [True, False, 1]}, [[0, 0]] * 3, 10)
+        descend_batch(surface, adam, {"beta1": (0.5, 0.6, 0.7)}, np.zeros((3, 2), np.float32), 64)
+    assert log == [], f"recompiled: {log}"
+    with compile_log() as log:
+        descend_batch(surface, adam, {"lr": [0.1, 0.2, 0.3, 0.4]}, (0.0, 0.0), 50)
+    assert compiles(log) == 1, "a new batch size is a new shape"
+
+
+def test_step_bucket():
+    assert [step_bucket(s) for s in (0, 1, 64, 65, 128, 129, 500, 512, 513)] == [
+        64, 64, 64, 128, 128, 256, 512, 512, 1024
+    ]
+    assert step_bucket(MAX_STEPS) >= MAX_STEPS
+    for s in range(0, 3000, 37):
+        b = step_bucket(s)
+        assert b >= s and b & (b - 1) == 0 and (b == 64 or b // 2 < s)
+
+
+# ---------------------------------------------------------------------------------------------
+# descend_batch against single runs.
+
+def test_batch_over_learning_rates_equals_single_runs():
+    bowl, gd = get_surface("bowl"), get_optimizer("gd")
+    lrs = [0.01, 0.1, 0.45, 0.9, 1.5]  # the last one diverges (factor -2 per step)
+    steps, start = 600, (1.5, 1.0)
+    batch = descend_batch(bowl, gd, {"lr": lrs}, start, steps)
+    singles = [descend(bowl, gd, {"lr": lr}, start, steps) for lr in lrs]
+    assert batch.final_points.shape == (5, 2) and batch.final_loss.shape == (5,)
+    assert list(batch.diverged_at) == [-1 if t.diverged_at is None else t.diverged_at for t in singles]
+    assert batch.diverged_at[-1] > 0 and (batch.diverged_at[:-1] == -1).all()
+    for i, t in enumerate(singles):
+        assert mixed_deviation(batch.final_points[i], t.points[-1]) <= 1e-12
+        if t.diverged_at is None:
+            np.testing.assert_allclose(batch.final_loss[i], t.loss[-1], rtol=1e-12, atol=1e-300)
+        else:
+            assert not np.isfinite(batch.final_loss[i])
+
+
+def test_batch_over_a_grid_of_starts_equals_single_runs_and_keeps_time_major_paths():
+    surface, opt = get_surface("himmelblau"), get_optimizer("momentum")
+    xs = np.linspace(-4, 4, 4)
+    starts = np.array([(x, y) for x in xs for y in xs])  # shape (16, 2)
+    steps, hp = 150, {"lr": 0.002}
+    batch = descend_batch(surface, opt, hp, starts, steps, keep_paths=True, tol=1e-2)
+    assert batch.points.shape == (steps + 1, len(starts), 2)
+    assert batch.loss.shape == (steps + 1, len(starts))
+    for i, s in enumerate(starts):
+        t = descend(surface, opt, hp, s, steps)
+        assert mixed_deviation(batch.points[:, i], t.points) <= 1e-12
+        assert mixed_deviation(batch.loss[:, i], t.loss) <= 1e-12
+        assert mixed_deviation(batch.final_points[i], t.points[-1]) <= 1e-12
+        assert batch.diverged_at[i] == -1 and t.diverged_at is None
+        hit = t.steps_to_tolerance(1e-2)
+        assert batch.converged_at[i] == (-1 if hit is None else hit)
+    assert (batch.converged_at >= 0).any() and (batch.converged_at == -1).any()
+
+
+def test_batch_broadcasts_hyperparameters_and_starts_together():
+    surface, adam = get_surface("rosenbrock"), get_optimizer("adam")
+    lrs, starts = [0.01, 0.02, 0.05], np.array([[-1.2, 1.0], [0.0, 0.0], [2.0, 2.0]])
+    batch = descend_batch(surface, adam, {"lr": lrs, "beta2": 0.99}, starts, 80)
+    for i in range(3):
+        t = descend(surface, adam, {"lr": lrs[i], "beta2": 0.99}, starts[i], 80)
+        assert mixed_deviation(batch.final_points[i], t.points[-1]) <= 1e-12
+    with pytest.raises(ValueError, match="disagree in length"):
+        descend_batch(surface, adam, {"lr": lrs}, np.zeros((4, 2)), 10)
+
+
+@pytest.mark.parametrize("eta", [0.05, 0.2, 0.45])
+def test_converged_at_is_the_first_small_gradient(eta):
+    """On the bowl ||grad f(x_k)|| = 2 |1 - 2 eta|^k ||x_0||: the first k below tol in closed form."""
+    x0, tol, steps = np.array([1.5, 1.0]), 1e-6, 400
+    batch = descend_batch(get_surface("bowl"), get_optimizer("gd"), {"lr": eta}, x0, steps, tol=tol)
+    norms = 2.0 * abs(1.0 - 2.0 * eta) ** np.arange(steps + 1) * np.linalg.norm(x0)
+    assert batch.converged_at[0] == int(np.argmax(norms < tol))
+    short = int(np.argmax(norms < tol)) - 1  # stopping one step early never gets there
+    early = descend_batch(get_surface("bowl"), get_optimizer("gd"), {"lr": eta}, x0, short, tol=tol)
+    assert early.converged_at[0] == -1
+
+
+@pytest.mark.parametrize("steps, expected", [(511, -1), (512, 512), (600, 512), (1000, 512)])
+def test_diverged_at_counts_only_requested_steps(steps, expected):
+    """GD with eta = 1.5 doubles |x| each step; from (1.5, 1) the loss overflows at index 512.
+
+    (2^k * 1.5)^2 is finite for k = 511 (2^1022 * 2.25 < 2^1024) and infinite for k = 512.
+    """
+    bowl, gd = get_surface("bowl"), get_optimizer("gd")
+    batch = descend_batch(bowl, gd, {"lr": 1.5}, (1.5, 1.0), steps, keep_paths=True)
+    assert batch.diverged_at[0] == expected
+    single = descend(bowl, gd, {"lr": 1.5}, (1.5, 1.0), steps)
+    assert single.diverged_at == (None if expected < 0 else expected)
+    if expected > 0:
+        d = expected
+        held = single.points[d]
+        assert (single.points[d:] == held).all() and (batch.points[d:, 0] == held).all()
+        assert np.isinf(single.loss[d:]).all() and np.isfinite(single.loss[:d]).all()
+        np.testing.assert_array_equal(batch.final_points[0], held)
+        np.testing.assert_array_equal(single.final, single.points[d - 1])
+        assert batch.converged_at[0] == -1
+
+
+def test_divergence_to_nan_holds_still():
+    """Non-finite points: Rosenbrock with GD lr 0.01 overflows to inf/nan within a few steps."""
+    t = descend(get_surface("rosenbrock"), get_optimizer("gd"), {"lr": 0.01}, (-1.2, 1.0), 100)
+    d = t.diverged_at
+    assert d is not None and 0 < d < 100
+    bad = ~(np.isfinite(t.points).all(axis=1) & np.isfinite(t.loss))
+    assert not bad[:d].any() and bad[d:].all()
+    assert np.array_equal(t.points[d:], np.broadcast_to(t.points[d], t.points[d:].shape), equal_nan=True)
+    assert np.isfinite(t.final).all()
+
+
+def test_steps_zero_evaluates_the_start_only():
+    surface, start = get_surface("himmelblau"), (1.0, -0.5)
+    t = descend(surface, get_optimizer("adam"), {}, start, 0)
+    f = lambda w: surface(w)  # noqa: E731
+    assert t.points.shape == (1, 2) and t.loss.shape == (1,) and t.grad_norm.shape == (1,)
+    np.testing.assert_array_equal(t.points[0], start)
+    np.testing.assert_allclose(t.loss[0], float(f(jnp.asarray(start))), rtol=1e-15)
+    g0 = jax.grad(f)(jnp.asarray(start))
+    np.testing.assert_allclose(t.grad_norm[0], float(jnp.linalg.norm(g0)), rtol=1e-14)
+    assert t.diverged_at is None and t.steps == 0
+    batch = descend_batch(surface, get_optimizer("adam"), {}, [start, (3.0, 2.0)], 0, keep_paths=True)
+    np.testing.assert_array_equal(batch.final_points, [start, (3.0, 2.0)])
+    assert batch.points.shape == (1, 2, 2)
+    assert list(batch.converged_at) == [-1, 0]  # (3, 2) is a minimum: converged before any step
+    assert list(batch.diverged_at) == [-1, -1]
+
+
+BAD_INPUTS = [
+    ("sgd", {"lr": -0.1}, (1, 1), 10, r"lr \(learning rate\) must be >= 0"),
+    ("sgd", {"lr": float("nan")}, (1, 1), 10, r"lr must be a finite number"),
+    ("sgd", {"lr": float("inf")}, (1, 1), 10, r"lr must be a finite number"),
+    ("adam", {"beta1": 1.0}, (1, 1), 10, r"beta1 \(first-moment decay\) must be < 1"),
+    ("adam", {"beta2": -0.5}, (1, 1), 10, r"beta2 .* must be >= 0"),
+    ("sgd", {"nesterov": True}, (1, 1), 10, r"Nesterov momentum needs momentum > 0"),
+    ("sgd", {"nesterov": True, "momentum": 0.9, "dampening": 0.1}, (1, 1), 10, r"dampening 0"),
+    ("adam", {"momentum": 0.9}, (1, 1), 10, r"adam has no hyperparameter 'momentum'; it takes: lr, beta1"),
+    ("sgd", {"amsgrad": True}, (1, 1), 10, r"sgd has no hyperparameter 'amsgrad'"),
+    ("rmsprop", {"centered": 0.5}, (1, 1), 10, r"centered is a switch"),
+    ("sgd", {}, (1, 1), MAX_STEPS + 1, r"steps must be a whole number from 0 to 100000"),
+    ("sgd", {}, (1, 1), -1, r"steps must be a whole number"),
+    ("sgd", {}, (1, 1), 2.5, r"steps must be a whole number"),
+    ("sgd", {}, (1, 1), True, r"steps must be a whole number"),
+    ("sgd", {}, (float("nan"), 1), 10, r"start must be two finite numbers"),
+    ("sgd", {}, (1, float("inf")), 10, r"start must be two finite numbers"),
+    ("sgd", {}, (1, 2, 3), 10, r"start must be two finite numbers"),
+    ("sgd", {}, (1,), 10, r"start must be two finite numbers"),
+]
+
+
+@pytest.mark.parametrize("name, hp, start, steps, message", BAD_INPUTS)
+def test_bad_input_raises_a_clear_value_error(name, hp, start, steps, message):
+    surface, opt = get_surface("bowl"), get_optimizer(name)
+    with pytest.raises(ValueError, match=message):
+        descend(surface, opt, hp, start, steps)
+    with pytest.raises(ValueError, match=message):
+        descend_batch(surface, opt, hp, start, steps)
+
+
+@pytest.mark.parametrize("hp, message", [
+    ({"lr": [0.1, -0.1]}, r"lr .* must be >= 0, got -0.1"),
+    ({"beta1": [0.5, 1.0]}, r"beta1 .* must be < 1"),
+    ({"amsgrad": [0.0, 0.5]}, r"amsgrad is a switch"),
+])
+def test_batch_validates_every_value(hp, message):
+    with pytest.raises(ValueError, match=message):
+        descend_batch(get_surface("bowl"), get_optimizer("adam"), hp, (1.0, 1.0), 10)
+
+
+def test_batch_rejects_nesterov_rows_without_momentum():
+    with pytest.raises(ValueError, match="Nesterov"):
+        descend_batch(get_surface("bowl"), get_optimizer("sgd"),
+                      {"momentum": [0.9, 0.0], "nesterov": [1.0, 1.0]}, (1.0, 1.0), 10)
+
+
+def test_unknown_gradient_method():
+    with pytest.raises(ValueError, match="unknown gradient method 'central'"):
+        descend(fresh("bowl"), get_optimizer("sgd"), {}, (1.0, 1.0), 10, gradient="central")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pytrees and gradient methods.
+
+PYTREE_CASES = [
+    ("sgd", {"lr": 0.05, "momentum": 0.8, "dampening": 0.1, "weight_decay": 0.01}, "SGD",
+     {"lr": 0.05, "momentum": 0.8, "dampening": 0.1, "weight_decay": 0.01}),
+    ("sgd", {"lr": 0.05, "momentum": 0.8, "nesterov": True}, "SGD",
+     {"lr": 0.05, "momentum": 0.8, "nesterov": True}),
+    ("adagrad", {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1, "weight_decay": 0.02},
+     "Adagrad", {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1, "weight_decay": 0.02}),
+    ("rmsprop", {"lr": 0.01, "centered": True, "momentum": 0.3, "weight_decay": 0.01}, "RMSprop",
+     {"lr": 0.01, "centered": True, "momentum": 0.3, "weight_decay": 0.01}),
+    ("adam", {"lr": 0.01, "amsgrad": True, "weight_decay": 0.01}, "Adam",
+     {"lr": 0.01, "amsgrad": True, "weight_decay": 0.01}),
+    ("adamw", {"lr": 0.01, "weight_decay": 0.1}, "AdamW", {"lr": 0.01, "weight_decay": 0.1}),
+]
+
+
+@pytest.mark.parametrize("name, hp, torch_cls, torch_kwargs", PYTREE_CASES, ids=[c[0] for c in PYTREE_CASES])
+def test_optimizers_work_on_pytrees(name, hp, torch_cls, torch_kwargs):
+    opt = get_optimizer(name)
+    fns, values = opt.fns, {k: np.float64(v) for k, v in opt.resolve(hp).items()}
+    rng = np.random.default_rng(3)
+    params = {"w": rng.normal(size=(3, 2)), "b": rng.normal(size=(4,)), "s": np.float64(0.7)}
+    grads_seq = [{k: rng.normal(size=np.shape(v)) for k, v in params.items()} for _ in range(25)]
+    update = jax.jit(fns.update)
+
+    def run(p0, grads_of_step):
+        p, state = p0, fns.init(p0, values)
+        path = []
+        for t, g in enumerate(grads_of_step, start=1):
+            p, state = update(g, state, p, values, np.int64(t))
+            path.append(jax.tree.map(np.asarray, p))
+        return path
+
+    together = run(jax.tree.map(jnp.asarray, params), grads_seq)
+    assert jax.tree.structure(together[-1]) == jax.tree.structure(params)
+    for key in params:
+        alone = run(jnp.asarray(params[key]), [g[key] for g in grads_seq])
+        for a, b in zip(alone, together):
+            np.testing.assert_allclose(b[key], a, rtol=1e-15, atol=1e-15)
+    # torch with the leaves as separate parameters of one optimizer: the same numbers
+    tensors = [torch.tensor(np.asarray(params[k]), dtype=torch.float64, requires_grad=True) for k in params]
+    topt = getattr(torch.optim, torch_cls)(tensors, **torch_kwargs)
+    for g, ours_p in zip(grads_seq, together):
+        for tensor, key in zip(tensors, params):
+            tensor.grad = torch.tensor(np.asarray(g[key]), dtype=torch.float64)
+        topt.step()
+        for tensor, key in zip(tensors, params):
+            assert mixed_deviation(ours_p[key], tensor.detach().numpy()) <= 1e-12
+
+
+@pytest.mark.parametrize("surface, name, hp", [
+    ("rosenbrock", "adam", {"lr": 0.02}),
+    ("himmelblau", "nesterov", {"lr": 0.005}),
+    ("radial", "gd", {"lr": 0.01}),
+    ("beale", "rmsprop", {"lr": 0.01, "centered": True}),
+    ("goldstein-price", "adagrad", {"lr": 0.05}),
+])
+def test_forward_mode_gradient_equals_reverse(surface, name, hp):
+    s, opt = get_surface(surface), get_optimizer(name)
+    start = s.start
+    rev = descend(s, opt, hp, start, 200, gradient="reverse")
+    fwd = descend(s, opt, hp, start, 200, gradient="forward")
+    assert rev.diverged_at is None and fwd.diverged_at is None
+    assert mixed_deviation(fwd.points, rev.points) <= 1e-12
+    assert mixed_deviation(fwd.grad_norm, rev.grad_norm) <= 1e-12
+    assert mixed_deviation(fwd.loss, rev.loss) <= 1e-12
+
+
+def test_trajectory_record():
+    t = descend(get_surface("bowl"), get_optimizer("momentum"), {"lr": 0.05}, (1.5, 1.0), 120)
+    assert t.points.dtype == np.float64 and t.points.shape == (121, 2)
+    assert t.loss.shape == t.grad_norm.shape == (121,)
+    assert t.hyperparameters == OPTIMIZERS["momentum"].resolve({"lr": 0.05})
+    np.testing.assert_allclose(t.loss, (t.points**2).sum(axis=1), rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(t.grad_norm, 2 * np.hypot(*t.points.T), rtol=1e-14, atol=1e-300)
+    hit = t.steps_to_tolerance(1e-3)
+    assert hit is not None and t.grad_norm[hit] < 1e-3 <= t.grad_norm[:hit].min()
+    assert math.isclose(float(np.linalg.norm(t.final)), float(np.linalg.norm(t.points[-1])))
