@@ -16,9 +16,8 @@ import jax
 
 from optim.registry import OPTIMIZERS, get_optimizer
 from optim.runner import MAX_STEPS, descend
+from optim.schedules import SCHEDULES, get_schedule
 from optim.spec import Hyperparameter
-
-SCHEDULES = ("constant",)
 
 
 class UsageError(Exception):
@@ -94,7 +93,25 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             run.add_argument(flag, help=f"{h.help} ({h.latex})")
     run.add_argument("--betas", help="beta1,beta2 for Adam/AdamW")
+    for p in _all_schedule_parameters().values():
+        run.add_argument("--" + p.name.replace("_", "-"), help=f"schedule parameter: {p.help} ({p.latex})")
     return parser
+
+
+def _all_schedule_parameters() -> dict[str, Hyperparameter]:
+    seen: dict[str, Hyperparameter] = {}
+    for schedule in SCHEDULES.values():
+        for p in schedule.parameters:
+            seen.setdefault(p.name, p)
+    return seen
+
+
+def _given_schedule_parameters(args) -> dict[str, float]:
+    return {
+        name: _finite(getattr(args, name), "--" + name.replace("_", "-"))
+        for name in _all_schedule_parameters()
+        if getattr(args, name) is not None
+    }
 
 
 def _given_hyperparameters(args) -> dict[str, float]:
@@ -156,8 +173,10 @@ def run_command(args) -> dict:
     if not steps_value.is_integer() or not 0 <= steps_value <= MAX_STEPS:
         raise UsageError(f"--steps must be a whole number from 0 to {MAX_STEPS}, got {args.steps!r}")
     start = _pair(args.start, "--start") if args.start is not None else surface.start
-    if args.schedule not in SCHEDULES:
-        raise UsageError(f"unknown schedule {args.schedule!r}; choose one of: {', '.join(SCHEDULES)}")
+    try:
+        schedule = get_schedule(args.schedule)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
     if args.batch_size is not None:
         raise UsageError(f"surface {surface.name!r} has no data set; --batch-size applies to data surfaces")
     seed = None
@@ -177,7 +196,8 @@ def run_command(args) -> dict:
             raise UsageError(str(exc)) from None
     try:
         traj = descend(surface, optimizer, _given_hyperparameters(args), start, int(steps_value),
-                       gradient=gradient)
+                       gradient=gradient, schedule=schedule.name,
+                       schedule_parameters=_given_schedule_parameters(args))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     hp = {h.name: (bool(traj.hyperparameters[h.name]) if h.flag else traj.hyperparameters[h.name])
@@ -185,7 +205,7 @@ def run_command(args) -> dict:
     out = {
         "surface": surface.name if args.formula is None else args.formula,
         "optimizer": optimizer.name,
-        "hyperparameters": {**hp, "schedule": args.schedule},
+        "hyperparameters": {**hp, "schedule": schedule.name, **traj.schedule_parameters},
         "steps": traj.steps,
         "start": [float(start[0]), float(start[1])],
         "trajectory": [_json_list(p) for p in traj.points],

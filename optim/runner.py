@@ -41,6 +41,10 @@ class Trajectory:
     diverged_at: int | None  # first index whose point or loss is not finite
     steps: int
     hyperparameters: dict[str, float]
+    lr: np.ndarray | None = None  # shape (steps,): the step size update t used, at index t - 1
+    states: object = None  # optimizer state after each update (pytree, leading axis steps), if asked for
+    schedule: str = "constant"
+    schedule_parameters: dict[str, float] | None = None
 
     @property
     def final(self) -> np.ndarray:
@@ -89,12 +93,16 @@ def _norm(tree) -> jax.Array:
     return jnp.sqrt(sum(jnp.sum(x * x) for x in jax.tree.leaves(tree)))
 
 
-def _run(loss_fn, fns, method, bucket, record, w0, hp, n_steps, tol):
-    """The whole run as one scan. Pure; ``record`` and ``bucket`` are static."""
+def _run(loss_fn, fns, sched, method, bucket, record, record_state, w0, hp, sp, n_steps, tol):
+    """The whole run as one scan. Pure; ``record``, ``record_state`` and ``bucket`` are static.
+
+    At update t the schedule scales the learning rate, ``eta_t = hp["lr"] * m_t``, exactly as a
+    torch LR scheduler rewrites the group's ``lr`` (so Adagrad's lr_decay and AdamW's decay see it).
+    """
     value_and_grad = _value_and_grad(loss_fn, method)
 
     def body(carry, t):  # t = 1 .. bucket; this body handles index t - 1
-        w_prev, state, diverged_at, converged_at = carry
+        w_prev, state, sched_state, diverged_at, converged_at = carry
         w = w_prev
         f, g = value_and_grad(w)
         gn = _norm(g)
@@ -104,17 +112,21 @@ def _run(loss_fn, fns, method, bucket, record, w0, hp, n_steps, tol):
         converged_at = jnp.where(
             (converged_at < 0) & (diverged_at < 0) & (gn < tol) & (idx <= n_steps), idx, converged_at
         )
-        w_new, state_new = fns.update(g, state, w, hp, t)
+        m, sched_new = sched.multiplier(t, f, sched_state, sp)
+        lr_t = hp["lr"] * m
+        w_new, state_new = fns.update(g, state, w, {**hp, "lr": lr_t}, t)
         move = (diverged_at < 0) & (t <= n_steps)
-        w = jax.tree.map(lambda a, b: jnp.where(move, a, b), w_new, w)
-        state = jax.tree.map(lambda a, b: jnp.where(move, a, b), state_new, state)
-        out = (w_prev, f, gn) if record else None
-        return (w, state, diverged_at, converged_at), out
+        hold = lambda new, old: jax.tree.map(lambda a, b: jnp.where(move, a, b), new, old)  # noqa: E731
+        w, state, sched_state = hold(w_new, w), hold(state_new, state), hold(sched_new, sched_state)
+        out = None
+        if record:
+            out = (w_prev, f, gn, lr_t, state if record_state else None)
+        return (w, state, sched_state, diverged_at, converged_at), out
 
     minus_one = jnp.asarray(-1, dtype=jnp.int64)
-    carry0 = (w0, fns.init(w0, hp), minus_one, minus_one)
+    carry0 = (w0, fns.init(w0, hp), sched.init(sp), minus_one, minus_one)
     ts = jnp.arange(1, bucket + 1, dtype=jnp.int64)
-    (w, _, diverged_at, converged_at), ys = lax.scan(body, carry0, ts)
+    (w, _, _, diverged_at, converged_at), ys = lax.scan(body, carry0, ts)
     f_end, g_end = value_and_grad(w)
     gn_end = _norm(g_end)
     bad_end = ~(_all_finite(w) & jnp.isfinite(f_end))
@@ -123,25 +135,32 @@ def _run(loss_fn, fns, method, bucket, record, w0, hp, n_steps, tol):
     summary = (w, f_end, diverged_at, converged_at)
     if not record:
         return summary, None
-    points, loss, grad_norm = ys
+    points, loss, grad_norm, lr, states = ys
     append = lambda seq, last: jnp.concatenate([seq, last[None]])  # noqa: E731
-    return summary, (append(points, w), append(loss, f_end), append(grad_norm, gn_end))
+    return summary, (append(points, w), append(loss, f_end), append(grad_norm, gn_end), lr, states)
 
 
 @lru_cache(maxsize=256)
-def compiled_run(surface: Surface, code_name: str, method: str, bucket: int, record: bool, batched: bool):
-    """The jitted run for one structural choice; cached so each compiles once per process."""
+def compiled_run(surface: Surface, code_name: str, method: str, bucket: int, record: bool, batched: bool,
+                 schedule: str = "constant", record_state: bool = False):
+    """The jitted run for one structural choice; cached so each compiles once per process.
+
+    The returned function takes ``(w0, hp, sp, n_steps, tol)``: start, optimizer hyperparameters,
+    schedule parameters (dicts of float64 scalars, or of ``(B,)`` arrays when batched).
+    """
     from optim.registry import get_optimizer
+    from optim.schedules import get_schedule
 
     fns = get_optimizer(code_name).fns
+    sched = get_schedule(schedule).fns
 
-    def single(w0, hp, n_steps, tol):
-        return _run(surface, fns, method, bucket, record, w0, hp, n_steps, tol)
+    def single(w0, hp, sp, n_steps, tol):
+        return _run(surface, fns, sched, method, bucket, record, record_state, w0, hp, sp, n_steps, tol)
 
     if not batched:
         return jax.jit(single)
     # Paths come out time-major (bucket + 1, B, ...): half the memory of batch-major here.
-    return jax.jit(jax.vmap(single, in_axes=(0, 0, None, None), out_axes=(0, 1)))
+    return jax.jit(jax.vmap(single, in_axes=(0, 0, 0, None, None), out_axes=(0, 1)))
 
 
 def _as_hp(hp: Mapping[str, float]) -> dict[str, np.float64]:
@@ -170,19 +189,42 @@ def descend(
     steps: int,
     *,
     gradient: str = "reverse",
+    schedule: str = "constant",
+    schedule_parameters: Mapping[str, float] | None = None,
+    record_state: bool = False,
 ) -> Trajectory:
-    """Run ``optimizer`` on ``surface`` from ``start`` for ``steps`` updates; raises ``ValueError`` on bad input."""
+    """Run ``optimizer`` on ``surface`` from ``start`` for ``steps`` updates; ``ValueError`` on bad input.
+
+    ``record_state`` also returns the optimizer state after every update (momentum buffers,
+    second moments), for the anatomy of a step.
+    """
+    from optim.schedules import get_schedule
+
     hp = optimizer.resolve(hyperparameters)
+    sp = get_schedule(schedule).resolve(schedule_parameters)
     steps = _check_steps(steps)
     w0 = _check_start(start)
     bucket = step_bucket(steps)
-    fn = compiled_run(surface, optimizer.code_name, gradient, bucket, True, False)
-    _, (points, loss, grad_norm) = fn(w0, _as_hp(hp), np.int64(steps), np.float64(0.0))
+    fn = compiled_run(surface, optimizer.code_name, gradient, bucket, True, False, schedule, record_state)
+    _, (points, loss, grad_norm, lr, states) = fn(w0, _as_hp(hp), _as_hp(sp), np.int64(steps), np.float64(0.0))
     # Slice on the host: slicing a device array to a new length would compile a small op.
     points, loss, grad_norm = (np.asarray(a)[: steps + 1] for a in (points, loss, grad_norm))
+    lr = np.asarray(lr)[:steps]
+    if record_state:
+        states = jax.tree.map(lambda a: np.asarray(a)[:steps], states)
     bad = ~(np.isfinite(points).all(axis=1) & np.isfinite(loss))
     diverged_at = int(np.argmax(bad)) if bad.any() else None
-    return Trajectory(points, loss, grad_norm, diverged_at, steps, hp)
+    return Trajectory(points, loss, grad_norm, diverged_at, steps, hp, lr, states, schedule, sp)
+
+
+def _broadcast_parameters(given: Mapping | None, resolve) -> dict[str, np.ndarray]:
+    """Validate every distinct value of batched parameters and merge them over the declared defaults."""
+    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in dict(given or {}).items()}
+    first = {k: np.ravel(a)[0] for k, a in arrays.items()}
+    for name, values in arrays.items():  # validate each distinct value once
+        for v in np.unique(values):
+            resolve({**first, name: float(v)})
+    return {**resolve(first), **arrays}
 
 
 def descend_batch(
@@ -195,29 +237,34 @@ def descend_batch(
     tol: float = 1e-6,
     keep_paths: bool = False,
     gradient: str = "reverse",
+    schedule: str = "constant",
+    schedule_parameters: Mapping[str, float | np.ndarray] | None = None,
 ) -> BatchResult:
-    """Many runs in one call: hyperparameter values and starts broadcast to one batch axis.
+    """Many runs in one call: hyperparameter values, schedule parameters and starts broadcast to one batch axis.
 
-    ``hyperparameters`` values may be scalars or arrays of shape ``(B,)``; ``starts`` is
-    ``(2,)`` or ``(B, 2)``. Every distinct value is validated as ``descend`` would.
+    Values may be scalars or arrays of shape ``(B,)``; ``starts`` is ``(2,)`` or ``(B, 2)``. Every
+    distinct value is validated as ``descend`` would.
     """
-    given = dict(hyperparameters or {})
-    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in given.items()}
-    for name, values in arrays.items():  # validate each distinct value once
-        for v in np.unique(values):
-            optimizer.resolve({**{k: np.ravel(a)[0] for k, a in arrays.items()}, name: float(v)})
+    from optim.schedules import get_schedule
+
+    sched = get_schedule(schedule)
+    hp = _broadcast_parameters(hyperparameters, optimizer.resolve)
+    sp = _broadcast_parameters(schedule_parameters, sched.resolve)
     steps = _check_steps(steps)
     w0 = _check_start(starts)
-    hp = {**optimizer.resolve({k: np.ravel(a)[0] for k, a in arrays.items()}), **arrays}
-    sizes = {np.shape(v)[0] for v in hp.values() if np.ndim(v)} | ({w0.shape[0]} if w0.ndim == 2 else set())
+    sizes = {np.shape(v)[0] for v in (*hp.values(), *sp.values()) if np.ndim(v)}
+    sizes |= {w0.shape[0]} if w0.ndim == 2 else set()
     sizes.discard(1)
     if len(sizes) > 1:
         raise ValueError(f"batched arguments disagree in length: {sorted(sizes)}")
     b = sizes.pop() if sizes else 1
-    hp_b = {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (b,)) for k, v in sorted(hp.items())}
+
+    def as_batch(params: dict) -> dict[str, np.ndarray]:
+        return {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (b,)) for k, v in sorted(params.items())}
+
     w0_b = np.broadcast_to(w0, (b, 2))
-    fn = compiled_run(surface, optimizer.code_name, gradient, step_bucket(steps), keep_paths, True)
-    (w, f, div, conv), paths = fn(w0_b, hp_b, np.int64(steps), np.float64(tol))
+    fn = compiled_run(surface, optimizer.code_name, gradient, step_bucket(steps), keep_paths, True, schedule)
+    (w, f, div, conv), paths = fn(w0_b, as_batch(hp), as_batch(sp), np.int64(steps), np.float64(tol))
     div, conv = np.asarray(div), np.asarray(conv)
     # Indices past the requested count belong to the padding of the bucket.
     conv = np.where(conv > steps, -1, conv)
