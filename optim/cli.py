@@ -12,8 +12,7 @@ import math
 import re
 import sys
 
-import jax
-
+from optim.export import run_record
 from optim.registry import OPTIMIZERS, get_optimizer
 from optim.runner import MAX_STEPS, descend
 from optim.schedules import SCHEDULES, get_schedule
@@ -148,21 +147,6 @@ def _surface(args):
         raise UsageError(exc.args[0]) from None
 
 
-def _json_list(values) -> list:
-    return [_json_number(v) for v in values]
-
-
-def _json_number(v):
-    v = float(v)
-    return v if math.isfinite(v) else None
-
-
-def backend_name() -> str:
-    """"cpu" or "gpu" (or "tpu"): where JAX runs."""
-    backend = jax.default_backend()
-    return backend if backend in ("cpu", "tpu") else "gpu"
-
-
 def run_command(args) -> dict:
     surface = _surface(args)
     try:
@@ -200,21 +184,7 @@ def run_command(args) -> dict:
                        schedule_parameters=_given_schedule_parameters(args))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    hp = {h.name: (bool(traj.hyperparameters[h.name]) if h.flag else traj.hyperparameters[h.name])
-          for h in optimizer.hyperparameters}
-    out = {
-        "surface": surface.name if args.formula is None else args.formula,
-        "optimizer": optimizer.name,
-        "hyperparameters": {**hp, "schedule": schedule.name, **traj.schedule_parameters},
-        "steps": traj.steps,
-        "start": [float(start[0]), float(start[1])],
-        "trajectory": [_json_list(p) for p in traj.points],
-        "loss": _json_list(traj.loss),
-        "grad_norm": _json_list(traj.grad_norm),
-        "diverged_at": traj.diverged_at,
-        "backend": backend_name(),
-        "dtype": str(traj.points.dtype),
-    }
+    out = run_record(traj, surface.name if args.formula is None else args.formula, optimizer, start)
     if args.gradient is not None:  # beyond the contract's keys: only when asked for, like the seed
         out["gradient"] = gradient
     if seed is not None:

@@ -43,6 +43,7 @@ class Trajectory:
     hyperparameters: dict[str, float]
     lr: np.ndarray | None = None  # shape (steps,): the step size update t used, at index t - 1
     states: object = None  # optimizer state after each update (pytree, leading axis steps), if asked for
+    grads: np.ndarray | None = None  # shape (steps, 2): ∇f at the point each update started from, if asked for
     schedule: str = "constant"
     schedule_parameters: dict[str, float] | None = None
 
@@ -120,7 +121,7 @@ def _run(loss_fn, fns, sched, method, bucket, record, record_state, w0, hp, sp, 
         w, state, sched_state = hold(w_new, w), hold(state_new, state), hold(sched_new, sched_state)
         out = None
         if record:
-            out = (w_prev, f, gn, lr_t, state if record_state else None)
+            out = (w_prev, f, gn, lr_t, (state, g) if record_state else None)
         return (w, state, sched_state, diverged_at, converged_at), out
 
     minus_one = jnp.asarray(-1, dtype=jnp.int64)
@@ -210,11 +211,12 @@ def descend(
     # Slice on the host: slicing a device array to a new length would compile a small op.
     points, loss, grad_norm = (np.asarray(a)[: steps + 1] for a in (points, loss, grad_norm))
     lr = np.asarray(lr)[:steps]
+    grads = None
     if record_state:
-        states = jax.tree.map(lambda a: np.asarray(a)[:steps], states)
+        states, grads = jax.tree.map(lambda a: np.asarray(a)[:steps], states)
     bad = ~(np.isfinite(points).all(axis=1) & np.isfinite(loss))
     diverged_at = int(np.argmax(bad)) if bad.any() else None
-    return Trajectory(points, loss, grad_norm, diverged_at, steps, hp, lr, states, schedule, sp)
+    return Trajectory(points, loss, grad_norm, diverged_at, steps, hp, lr, states, grads, schedule, sp)
 
 
 def _broadcast_parameters(given: Mapping | None, resolve) -> dict[str, np.ndarray]:

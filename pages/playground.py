@@ -4,7 +4,7 @@ import streamlit as st
 
 import viz
 from optim.summary import summarize
-from ui import compute, controls, panels
+from ui import compute, controls, panels, sections
 
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10)
 
@@ -34,6 +34,8 @@ with st.sidebar:
     optimizer = controls.optimizer_control()
     st.caption(optimizer.title)
     hp = controls.hyperparameter_controls(optimizer)
+    with st.expander("Learning-rate schedule"):
+        schedule, sp = controls.schedule_control()
     steps = controls.steps_control()
     start = controls.start_controls(surface)
     with st.expander("View and tolerance"):
@@ -59,7 +61,8 @@ if formula is not None:
 hp_key = tuple(sorted(hp.items()))
 with st.spinner("Running the optimizer (the first run of a new setup compiles, about a second)…"):
     try:
-        traj = compute.run(name, formula, optimizer.name, hp_key, start, steps)
+        traj = compute.run(name, formula, optimizer.name, hp_key, start, steps, schedule,
+                           tuple(sorted(sp.items())))
     except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
         st.error(f"{exc}. Change the settings in the sidebar.", icon=":material/tune:")
         st.stop()
@@ -81,19 +84,16 @@ with left:
 with right:
     st.subheader("Surface", help="Drag to rotate; the angle is also set under 'View and tolerance'.")
     xs3, ys3, Z3 = compute.grid(name, formula, compute.GRID_3D)
-    st.plotly_chart(
-        viz.surface_figure(xs3, ys3, Z3, path=traj.points[:end], path_z=traj.loss[:end], minima=minima,
-                           log_scale=surface.log_scale, camera=(azimuth, elevation)),
-        key="surface3d",
-    )
+    surface3d = viz.surface_figure(xs3, ys3, Z3, path=traj.points[:end], path_z=traj.loss[:end], minima=minima,
+                                   log_scale=surface.log_scale, camera=(azimuth, elevation))
+    st.plotly_chart(surface3d, key="surface3d")
 
 curves, info = st.columns([3, 2])
 with curves:
-    st.subheader("Loss and gradient norm")
-    st.plotly_chart(
-        viz.loss_figure(traj.loss, traj.grad_norm, f_star=surface.f_star, diverged_at=traj.diverged_at, tol=tol),
-        key="curves", config={"displayModeBar": False},
-    )
+    st.subheader("Loss and gradient norm" if schedule == "constant" else "Loss, gradient norm and step size")
+    curves_fig = viz.loss_figure(traj.loss, traj.grad_norm, f_star=surface.f_star, diverged_at=traj.diverged_at,
+                                 tol=tol, lr=None if schedule == "constant" else traj.lr)
+    st.plotly_chart(curves_fig, key="curves", config={"displayModeBar": False})
 with info:
     st.subheader("This run")
     panels.summary_panel(summary, surface)
@@ -102,3 +102,6 @@ with info:
 
 st.subheader("The update rule")
 panels.formula_panel(optimizer, traj.hyperparameters)
+sections.anatomy_section(traj, optimizer, (xs, ys, Z), surface.log_scale)
+sections.export_section(traj, name if formula is None else formula, optimizer, start,
+                        {"Top view": contour, "Surface": surface3d, "Loss curves": curves_fig})

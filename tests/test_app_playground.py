@@ -140,7 +140,7 @@ def test_link_reopens_the_same_view():
         ({"lr": "0.0123"}, "rounded to"),
         ({"steps": "7"}, "step choices"),
         ({"x0": "99"}, "plot window"),
-        ({"opt": "adam", "momentum": "0.9"}, "no hyperparameter"),
+        ({"opt": "adam", "momentum": "0.9"}, "has no parameter"),
         ({"opt": "adam", "beta1": "1"}, "must be < 1"),
         ({"bogus": "1"}, "Unknown link parameter"),
     ],
@@ -183,7 +183,7 @@ def test_3d_figure_is_identical_when_an_unrelated_control_changes():
     """The browser keeps a drag-rotated camera only while the figure JSON is byte-identical."""
     at = fresh()
     specs = _chart_specs(at)
-    assert len(specs) == 3
+    assert len(specs) == 4  # top view, 3-D, curves, anatomy
     at.select_slider(key="tol").set_value(1e-3).run()
     no_exception(at)
     after = _chart_specs(at)
@@ -219,3 +219,50 @@ def test_preset_note_disappears_once_the_controls_move_away():
     at.select_slider(key="lr").set_value(0.02).run()
     assert not any("Example 3.1.2" in i.body for i in at.info)
     assert any("Changed from the example" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("schedule", ["step", "exponential", "cosine", "inverse-time", "warmup", "plateau"])
+def test_every_schedule_and_its_controls(schedule):
+    at = fresh()
+    at.selectbox(key="sched").select(schedule).run()
+    no_exception(at)
+    from optim.schedules import get_schedule
+
+    for p in get_schedule(schedule).parameters:
+        if p.log:
+            w = at.select_slider(key=p.name)
+            w.set_value(float(list(w.options)[0])).run()
+        else:
+            at.slider(key=p.name).set_value(float(p.ui_low)).run()
+        no_exception(at)
+    assert len(_chart_specs(at)) == 4
+
+
+def test_schedules_that_share_a_parameter_name_reset_it():
+    at = fresh()
+    at.selectbox(key="sched").select("step").run()
+    at.slider(key="gamma").set_value(0.1).run()
+    at.selectbox(key="sched").select("exponential").run()  # gamma's slider starts at 0.9 there
+    no_exception(at)
+    assert at.slider(key="gamma").value == pytest.approx(0.99)
+
+
+def test_anatomy_of_a_step_reads_the_recorded_state():
+    at = fresh()  # Example 3.1.2: update 0 goes from (0.5, 1) to (0.425, 0.85) with η = 0.01
+    tables = at.dataframe
+    anatomy = tables[1].value
+    assert anatomy.loc["Δw", "x"] == pytest.approx(-0.075, abs=1e-12)
+    assert anatomy.loc["∇f(w_k)", "y"] == pytest.approx(15.0, abs=1e-12)
+    at.selectbox(key="opt").select("adam").run()
+    at.slider(key="k").set_value(5).run()
+    no_exception(at)
+    anatomy = at.dataframe[1].value
+    assert "effective step η/(√r̂+ε)" in anatomy.index
+    eff, s_hat = anatomy.loc["effective step η/(√r̂+ε)"], anatomy.loc["ŝ (bias-corrected mean)"]
+    assert anatomy.loc["Δw", "x"] == pytest.approx(-eff["x"] * s_hat["x"], rel=1e-9)
+
+
+def test_downloads_are_offered():
+    at = fresh()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Trajectory (CSV)", "Run (JSON, as the CLI)", "Figures (HTML)"]

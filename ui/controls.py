@@ -12,6 +12,7 @@ import math
 import streamlit as st
 
 from optim import MAX_STEPS, OPTIMIZERS, Optimizer, get_optimizer
+from optim.schedules import SCHEDULES, get_schedule
 from optim.spec import Hyperparameter
 from surfaces import SURFACES, Surface, get_surface
 
@@ -64,6 +65,11 @@ def _on_optimizer_change():
     set_optimizer_defaults(get_optimizer(st.session_state["opt"]))
 
 
+def _on_schedule_change():
+    for p in get_schedule(st.session_state["sched"]).parameters:  # schedules share names like gamma
+        st.session_state[p.name] = _ui_value(p, p.default)
+
+
 def _on_surface_change():
     name = st.session_state["surface"]
     if name != FORMULA:
@@ -113,10 +119,20 @@ def optimizer_control() -> Optimizer:
     return get_optimizer(name)
 
 
-def hyperparameter_controls(optimizer: Optimizer) -> dict[str, float]:
-    """One control per declared hyperparameter; returns ``{name: float}`` (flags as 0.0/1.0)."""
+def slider_step(h: Hyperparameter) -> float:
+    """Whole numbers for counts (periods, patience), fine steps for decay rates close to 1."""
+    if h.ui_high - h.ui_low > 20:
+        return 1.0
+    return 0.001 if 0.99 < h.ui_high < 1 else 0.01
+
+
+def declared_controls(params: tuple[Hyperparameter, ...]) -> dict[str, float]:
+    """One bound control per declaration (its name is the widget key and the URL parameter).
+
+    Returns ``{name: float}``, switches as 0.0/1.0. Used for optimizers and schedules alike.
+    """
     values: dict[str, float] = {}
-    for h in optimizer.hyperparameters:
+    for h in params:
         label = f"{h.label} ${h.latex}$" if not h.flag else h.label
         if h.flag:
             v = st.toggle(label, key=h.name, bind="query-params", help=h.help,
@@ -128,13 +144,29 @@ def hyperparameter_controls(optimizer: Optimizer) -> dict[str, float]:
                                  **initial(h.name, _ui_value(h, h.default)))
             values[h.name] = float(v)
         else:
-            high = h.ui_high
-            step = 0.001 if high < 1 and high > 0.99 else 0.01
-            v = st.slider(label, min_value=float(h.ui_low), max_value=float(high), step=step, key=h.name,
-                          bind="query-params", help=h.help, format="%.3f",
+            step = slider_step(h)
+            v = st.slider(label, min_value=float(h.ui_low), max_value=float(h.ui_high), step=step, key=h.name,
+                          bind="query-params", help=h.help, format="%.0f" if step == 1.0 else "%.3f",
                           **initial(h.name, float(h.default)))
             values[h.name] = float(v)
     return values
+
+
+def hyperparameter_controls(optimizer: Optimizer) -> dict[str, float]:
+    """The optimizer's knobs, generated from its declaration."""
+    return declared_controls(optimizer.hyperparameters)
+
+
+def schedule_control() -> tuple[str, dict[str, float]]:
+    """The learning-rate schedule and its parameters; returns ``(name, {parameter: value})``."""
+    names = list(SCHEDULES)
+    name = st.selectbox("schedule", names, key="sched", bind="query-params", on_change=_on_schedule_change,
+                        help="How the step size changes over the run: η_t = η · m_t.",
+                        **initial_index("sched", names, "constant"))
+    schedule = get_schedule(name)
+    st.caption(schedule.summary)
+    st.latex(schedule.latex)
+    return name, declared_controls(schedule.parameters)
 
 
 def steps_control() -> int:

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 
 from optim import OPTIMIZERS, get_optimizer
+from optim.schedules import SCHEDULES, get_schedule
 from surfaces import SURFACES, get_surface
 from ui.controls import FORMULA, STEP_CHOICES, log_choices
 
@@ -43,11 +44,16 @@ def check_query(params: Mapping[str, str], default_surface: str, default_optimiz
         messages.append(f"Unknown optimizer “{opt_name}” in the link; using {default_optimizer} instead.")
         opt_name = default_optimizer
     optimizer = get_optimizer(opt_name)
-    own = {h.name: h for h in optimizer.hyperparameters}
+    schedule_name = params.get("sched", "constant")
+    if schedule_name not in SCHEDULES:
+        messages.append(f"Unknown schedule “{schedule_name}” in the link; using a constant step size.")
+        schedule_name = "constant"
+    own = {h.name: h for h in (*optimizer.hyperparameters, *get_schedule(schedule_name).parameters)}
     every = {h.name for o in OPTIMIZERS.values() for h in o.hyperparameters}
+    every |= {p.name for sched in SCHEDULES.values() for p in sched.parameters}
 
     for key, raw in params.items():
-        if key in ("surface", "opt", "formula"):
+        if key in ("surface", "opt", "formula", "sched", "k"):
             continue
         if key in own:
             h = own[key]
@@ -77,7 +83,8 @@ def check_query(params: Mapping[str, str], default_surface: str, default_optimiz
                     f"{key}={raw} is outside the slider's range {h.ui_low:g} to {h.ui_high:g}; using the default."
                 )
         elif key in every:
-            messages.append(f"{optimizer.title} has no hyperparameter “{key}”; it was ignored.")
+            messages.append(f"{optimizer.title} with the {schedule_name} schedule has no parameter “{key}”; "
+                            "it was ignored.")
         elif key == "steps":
             v = _number(raw)
             if v is None or v not in STEP_CHOICES:

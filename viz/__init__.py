@@ -5,6 +5,7 @@ NumPy (Plotly 7 sends them base64-encoded; the meshes as float32) and paths are 
 drawing only.
 """
 
+from .anatomy import anatomy_figure
 from .contour import CLICK_GRID_INDEX, CLICK_GRID_NAME, click_point, contour_figure
 from .curves import loss_figure
 from .surface3d import camera_eye, surface_figure
@@ -13,6 +14,7 @@ from .thin import thin_path, thin_series
 __all__ = [
     "CLICK_GRID_INDEX",
     "CLICK_GRID_NAME",
+    "anatomy_figure",
     "camera_eye",
     "click_point",
     "contour_figure",

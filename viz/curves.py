@@ -56,20 +56,24 @@ def _series(fig, values, *, row, name, label, colour, log) -> None:
 
 
 def loss_figure(loss, grad_norm, *, f_star: float | None = None, diverged_at: int | None = None,
-                tol: float | None = None, title: str = "") -> go.Figure:
+                tol: float | None = None, lr=None, title: str = "") -> go.Figure:
     """Two stacked panels over the step: the loss (top) and the gradient norm (bottom).
 
     Takes ``loss`` (k,) and ``grad_norm`` (k,), one value per step from 0 (the start) to k - 1;
     ``f_star`` the known minimum value (the top panel then shows ``f - f*`` on a log axis);
     ``diverged_at`` a step to mark with a red vertical line; ``tol`` a gradient-norm tolerance
-    drawn as a dashed line. Non-finite values are left out (gaps). Returns a ``go.Figure`` with
-    traces named "loss" and "grad norm" (plus "... at floor" markers and "tolerance" when needed).
+    drawn as a dashed line; ``lr`` (k - 1,) the step size each update used, drawn in a third
+    panel when given (a learning-rate schedule). Non-finite values are left out (gaps). Returns a
+    ``go.Figure`` with traces named "loss" and "grad norm" (plus "... at floor" markers,
+    "tolerance" and "step size" when needed).
     """
     loss = np.asarray(loss, dtype=float).reshape(-1)
     grad = np.asarray(grad_norm, dtype=float).reshape(-1)
     n = max(len(loss), len(grad), 1)
 
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.07)
+    rows = 2 if lr is None else 3
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.07,
+                        row_heights=[0.4, 0.35, 0.25] if rows == 3 else None)
     if f_star is not None:
         top_label, top_values, top_log = "f − f*", loss - float(f_star), True
     else:
@@ -77,6 +81,13 @@ def loss_figure(loss, grad_norm, *, f_star: float | None = None, diverged_at: in
         top_label, top_values, top_log = "f(x, y)", loss, bool(finite.size) and bool((finite > 0).all())
     _series(fig, top_values, row=1, name="loss", label=top_label, colour=style.PATH, log=top_log)
     _series(fig, grad, row=2, name="grad norm", label="‖∇f‖", colour=style.GRAD, log=True)
+    if lr is not None:  # update t used lr[t - 1]: draw it at the step it produced
+        steps = np.arange(1, len(lr) + 1)
+        fig.add_trace(go.Scatter(
+            x=steps, y=np.asarray(lr, dtype=float), name="step size", mode="lines", showlegend=False,
+            line=dict(color=style.TOL, width=2.5, shape="hv"),
+            hovertemplate="update %{x}<br>η = %{y:.4g}<extra></extra>",
+        ), row=3, col=1)
     if tol is not None and np.isfinite(tol) and tol > 0:
         fig.add_trace(go.Scatter(
             x=[0, n - 1], y=[float(tol), float(tol)], name="tolerance", mode="lines",
@@ -87,16 +98,18 @@ def loss_figure(loss, grad_norm, *, f_star: float | None = None, diverged_at: in
                            yref="y2", xanchor="right", yanchor="bottom", showarrow=False,
                            font=dict(color=style.TOL, size=13))
 
-    style.base_layout(fig, height=HEIGHT, title=title)
+    style.base_layout(fig, height=HEIGHT if rows == 2 else HEIGHT + 160, title=title)
     last = max(n - 1, 1, diverged_at or 0)
     fig.update_xaxes(range=[0, last], showline=True, linecolor="#444", mirror=True, ticks="outside")
-    fig.update_xaxes(title="step", row=2, col=1)
+    fig.update_xaxes(title="step", row=rows, col=1)
     fig.update_yaxes(showline=True, linecolor="#444", mirror=True, ticks="outside", exponentformat="power")
     fig.update_yaxes(title=top_label, type="log" if top_log else "linear", row=1, col=1)
     fig.update_yaxes(title="‖∇f‖", type="log", row=2, col=1)
+    if rows == 3:
+        fig.update_yaxes(title="step size η", type="log", row=3, col=1)
     fig.update_layout(showlegend=False, hovermode="closest")
     if diverged_at is not None:
-        for axis in ("", "2"):
+        for axis in ("", "2", "3")[:rows]:
             fig.add_shape(type="line", x0=diverged_at, x1=diverged_at, xref=f"x{axis}", y0=0, y1=1,
                           yref=f"y{axis} domain", line=dict(color=style.DIVERGED, width=2, dash="dot"))
         side = "right" if diverged_at > last / 2 else "left"

@@ -1,0 +1,65 @@
+"""Playground sections below the main figures: the anatomy of one step, and the downloads."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import viz
+from optim import Optimizer, Trajectory
+from optim.anatomy import step_anatomy
+from optim.export import run_csv, run_json, run_record
+
+
+def last_update_index(traj: Trajectory) -> int:
+    """The last update whose end point is finite (-1 when there is none)."""
+    end = traj.steps if traj.diverged_at is None else traj.diverged_at - 1
+    return end - 1
+
+
+def anatomy_section(traj: Trajectory, optimizer: Optimizer, grid, log_scale: bool) -> None:
+    st.subheader("Anatomy of a step", help="What each part of the optimizer adds to one update.")
+    k_max = last_update_index(traj)
+    if k_max < 0:
+        st.info("Run at least one step to take it apart.", icon=":material/info:")
+        return
+    if st.session_state.get("k", 0) > k_max:  # fewer steps than before: stay on the last one
+        st.session_state["k"] = k_max
+    if k_max == 0:
+        k = 0
+    else:
+        k = st.slider("update k (from w_k to w_k+1)", 0, k_max, key="k", bind="query-params",
+                      **({} if "k" in st.session_state else {"value": 0}))
+    a = step_anatomy(traj, optimizer, k)
+    left, right = st.columns([3, 2])
+    with left:
+        xs, ys, Z = grid
+        st.plotly_chart(viz.anatomy_figure(xs, ys, Z, path=traj.points, k=k, arrows=a.arrows, log_scale=log_scale),
+                        key="anatomy", config={"displayModeBar": False})
+    with right:
+        st.markdown(f"Step size in this update: **η = {a.lr:.4g}**. Arrows are displacements from w_k, "
+                    "on one scale: compare the plain GD step with what the optimizer actually did.")
+        table = pd.DataFrame({label: v for label, v in a.rows.items()}, index=["x", "y"]).T
+        st.dataframe(table, width="stretch")
+        st.latex(a.latex)
+
+
+def export_section(traj: Trajectory, surface_label: str, optimizer: Optimizer, start, figures: dict) -> None:
+    """Download the run (CSV, the CLI's JSON) and the figures as one standalone HTML file."""
+    st.subheader("Take it with you")
+    record = run_record(traj, surface_label, optimizer, start)
+    stem = f"descent-{surface_label if len(surface_label) < 30 else 'formula'}-{optimizer.name}"
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Trajectory (CSV)", run_csv(traj), file_name=f"{stem}.csv", mime="text/csv",
+                       on_click="ignore", icon=":material/table:")
+    c2.download_button("Run (JSON, as the CLI)", run_json(record), file_name=f"{stem}.json",
+                       mime="application/json", on_click="ignore", icon=":material/data_object:")
+
+    def html() -> str:  # built only when clicked: the inlined plotly.js is ~4.6 MB
+        parts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figures.values())]
+        body = "\n".join(f"<h2>{title}</h2>\n{part}" for title, part in zip(figures, parts, strict=True))
+        head = f"<head><meta charset='utf-8'><title>{stem}</title></head>"
+        return f"<!doctype html><html>{head}<body>{body}</body></html>"
+
+    c3.download_button("Figures (HTML)", html, file_name=f"{stem}.html", mime="text/html", on_click="ignore",
+                       icon=":material/download:")
