@@ -7,6 +7,7 @@ from ui.compute import enable_compilation_cache
 st.set_page_config(page_title="Descent: gradient descent made visible", page_icon="⛰️", layout="wide")
 enable_compilation_cache()
 page = st.navigation(
-    [st.Page("pages/playground.py", title="Playground", icon=":material/landscape:", default=True)]
+    [st.Page("pages/playground.py", title="Playground", icon=":material/landscape:", default=True),
+     st.Page("pages/oned.py", title="One dimension", icon=":material/show_chart:", url_path="one-dimension")]
 )
 page.run()

@@ -1,0 +1,50 @@
+"""End to end: the one-dimension page in the real server and headless Chromium, as a lecturer steps through it."""
+
+import os
+
+import pytest
+
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromium_available, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+if not chromium_available():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must run the browser tests: install Debian's chromium (see .ci/run)")
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+PATH_ON_CURVE = """() => {
+  const gd = document.querySelectorAll('.js-plotly-plot')[0];
+  const t = gd && gd._fullData && gd._fullData.find(d => d.name === 'path');  // decoded arrays
+  return t && t.x ? JSON.stringify(Array.from(t.x)) : null;
+}"""
+
+
+def test_next_step_draws_one_more_step(tmp_path):
+    with sync_playwright() as p, streamlit_server() as url:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1300})
+        # A fresh server's first session runs Streamlit's legacy pages/ discovery before app.py calls
+        # st.navigation, which knows no "one-dimension" and shows a "Page not found" dialog (once per
+        # process). Open the entry page first so the link below is checked as every later visitor sees it.
+        page.goto(url, wait_until="domcontentloaded")
+        page.wait_for_selector(".js-plotly-plot", timeout=90_000)
+        page.goto(f"{url}/one-dimension", wait_until="domcontentloaded")
+        page.wait_for_function(f"() => ({PATH_ON_CURVE})() !== null", timeout=90_000)
+        before = page.evaluate(PATH_ON_CURVE)
+        assert before == "[0]", before  # the walk starts at w0 = 0 with only the start drawn
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator('[role="dialog"]').count() == 0, "a dialog (page not found?) covers the page"
+
+        for expected in ("[0,1]", "[0,1,0.6666666666666667]"):  # the course's first step, then eta = 1/6 again
+            page.get_by_role("button", name="Next step").click()
+            page.wait_for_function(f"(e) => ({PATH_ON_CURVE})() === e", arg=expected, timeout=30_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert "Step 2 of 10" in page.inner_text('[data-testid="stMain"]')
+        page.mouse.move(5, 5)  # no tooltip over the picture
+        page.wait_for_timeout(500)  # let Plotly finish its transition before the picture
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "oned.png"), full_page=True)
+        browser.close()
