@@ -8,6 +8,7 @@ st.set_page_config(page_title="Descent: gradient descent made visible", page_ico
 enable_compilation_cache()
 page = st.navigation(
     [st.Page("pages/playground.py", title="Playground", icon=":material/landscape:", default=True),
+     st.Page("pages/landscape.py", title="Basins & stationary points", icon=":material/scatter_plot:"),
      st.Page("pages/oned.py", title="One dimension", icon=":material/show_chart:", url_path="one-dimension")]
 )
 page.run()

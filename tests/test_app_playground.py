@@ -266,3 +266,4 @@ def test_downloads_are_offered():
     at = fresh()
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Trajectory (CSV)", "Run (JSON, as the CLI)", "Figures (HTML)"]
+

@@ -109,3 +109,16 @@ def test_click_on_the_top_view_sets_the_start(browser, server):
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "playground-after-click.png"), full_page=True)
     page.close()
+
+
+def test_a_link_made_on_the_first_option_keeps_it(browser, server):
+    """Bound widgets leave their default out of the URL: choosing option 0 must still be written."""
+    page = open_page(browser, server)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Surface").click()
+    page.get_by_role("option", name="bowl", exact=True).click()
+    page.wait_for_function("() => location.search.includes('surface=bowl')", timeout=30_000)
+    reopened = open_page(browser, page.url)
+    reopened.wait_for_function("() => document.body.innerText.includes('Round bowl')", timeout=30_000)
+    assert reopened.locator('[data-testid="stException"]').count() == 0
+    page.close()
+    reopened.close()

@@ -39,14 +39,20 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
-def initial(key: str, default):
-    """The ``value=`` to pass: none when the key already has a value (from the URL or a callback)."""
-    return {} if key in st.session_state else {"value": default}
+def initial(key: str, default) -> dict:
+    """The widget's default, always passed, even when session state already holds a value.
+
+    A bound widget leaves its value out of the URL when it equals the default; without the
+    default the first option would count as the default, and a link made on it would reopen
+    on the app's default instead. (Streamlit logs a duplication warning for a default plus a
+    session value; .streamlit/config.toml turns that warning off.)
+    """
+    return {"value": default}
 
 
 def initial_index(key: str, options: list, default) -> dict:
     """Like ``initial`` for a selectbox, which takes an index instead of a value."""
-    return {} if key in st.session_state else {"index": options.index(default)}
+    return {"index": options.index(default)}
 
 
 def set_optimizer_defaults(optimizer: Optimizer) -> None:
