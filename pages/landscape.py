@@ -1,0 +1,220 @@
+"""Basins & stationary points: where every start ends, where ∇f = 0, and how a saddle stalls gradient descent."""
+
+import jax
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from optim import OPTIMIZERS, descend, get_optimizer
+from optim.landscape import DIVERGED, NOT_CONVERGED, basin_map, sample_paths, stable_manifold_start, stationary_points
+from ui import compute, controls
+from viz.landscape import attractor_name, basin_figure, outcome_colour, saddle_figures, stationary_figure
+
+RESOLUTIONS = (64, 128, 256) + ((512,) if jax.default_backend() != "cpu" else ())
+BASIN_STEPS = (100, 200, 500, 1000, 2000, 5000)
+TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6, 1e-8)
+SEED_GRIDS = (16, 24, 48, 96)
+DEMO_LRS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
+DEMO_STEPS = (200, 500, 1000, 2000, 5000)
+NO_EXAMPLE = "—"
+SHARED_KEYS = {"surface", "formula", "opt"} | {h.name for o in OPTIMIZERS.values() for h in o.hyperparameters}
+# label: (surface, optimizer, hyperparameters, steps, what to look at)
+EXAMPLES = {
+    "Himmelblau: four basins (GD, η = 0.01)": ("himmelblau", "gd", {"lr": 0.01}, 500,
+        "Four global minima, four basins of about a quarter each; the boundaries run through the saddles and "
+        "the maximum, and starts near them (darker) need the most steps."),
+    "Himmelblau: η = 0.015 loses a basin": ("himmelblau", "gd", {"lr": 0.015}, 500,
+        "At (−3.78, −3.28) the largest curvature is 133.8 > 2/η = 133.3: GD overshoots that minimum for ever, "
+        "so its whole basin turns grey. At η = 0.02 the minimum at (3.58, −1.85) (curvature 105) goes too."),
+    "Himmelblau: momentum μ = 0.9": ("himmelblau", "momentum", {"lr": 0.01}, 500,
+        "Momentum carries starts across the ridges: the basins twist into spirals and no longer follow the "
+        "lines through the saddles; a few starts even fly off (red)."),
+    "Six-hump camel: GD": ("six-hump-camel", "gd", {"lr": 0.01}, 500,
+        "Point-symmetric basins: the start (x, y) and its mirror (−x, −y) end in mirrored minima. About 60 % "
+        "of the starts reach one of the two global minima."),
+    "Six-hump camel: momentum μ = 0.9": ("six-hump-camel", "momentum", {"lr": 0.01}, 500,
+        "Momentum rolls out of the shallow outer valleys (f ≈ 2.10): their basins shrink by half and the global "
+        "share rises to about 63 %."),
+    "Rastrigin: 121 basins (GD, η = 0.001)": ("rastrigin", "gd", {"lr": 0.001}, 2000,
+        "One basin per bump of the egg crate: GD stops in the minimum nearest to its start, so under 1 % of the "
+        "starts reach the global minimum whatever the learning rate."),
+    "Rastrigin: heavy momentum (μ = 0.99)": ("rastrigin", "sgd", {"lr": 0.0005, "momentum": 0.99}, 5000,
+        "With μ = 0.99 the velocity carries across several bumps before it dies down: the central basins "
+        "grow and the global share doubles, at the price of thousands of steps."),
+}
+
+
+def _load_example():
+    label = st.session_state["basin_example"]
+    if label == NO_EXAMPLE:
+        return
+    surface, optimizer, hp, steps, _ = EXAMPLES[label]
+    st.session_state["surface"], st.session_state["opt"] = surface, optimizer
+    controls.set_optimizer_defaults(get_optimizer(optimizer))
+    st.session_state.update({k: float(v) for k, v in hp.items()})
+    st.session_state["bsteps"] = steps
+    st.session_state["basin_note"] = label
+    st.session_state["basin_example"] = NO_EXAMPLE  # the menu is an action, not a state
+
+
+@st.cache_data(max_entries=32, show_spinner="Running every start of the grid (one batched call)…")
+def basins(name, formula, optimizer, hp, n, steps, tol):
+    surface, opt = compute.resolve_surface(name, formula), get_optimizer(optimizer)
+    return basin_map(surface, opt, dict(hp), n, steps, tol), sample_paths(surface, opt, dict(hp), steps)
+
+
+@st.cache_data(max_entries=32, show_spinner="Solving ∇f = 0 from a grid of seeds (batched Newton)…")
+def critical_points(name, formula, seeds):
+    surface = compute.resolve_surface(name, formula)
+    return stationary_points(surface, seeds, extra_seeds=[p.point for p in (*surface.minima, *surface.others)])
+
+
+@st.cache_data(max_entries=32, show_spinner="Finding the stable manifold and racing GD against momentum…")
+def saddle_race(name, formula, saddle, lr, momentum, steps):
+    surface = compute.resolve_surface(name, formula)
+    start = stable_manifold_start(surface, saddle, get_optimizer("gd"), {"lr": lr}, steps)
+    runs = {
+        "GD": descend(surface, get_optimizer("gd"), {"lr": lr}, start, steps),
+        "momentum": descend(surface, get_optimizer("sgd"), {"lr": lr, "momentum": momentum},
+                             start, steps),
+    }
+    radius = 0.02 * min(hi - lo for lo, hi in surface.domain)
+    near = {k: np.flatnonzero(np.linalg.norm(t.points - np.asarray(saddle), axis=1) < radius) for k, t in runs.items()}
+    return start, runs, {k: (len(v), int(v[-1]) + 1 if len(v) else None) for k, v in near.items()}, radius
+
+
+st.title("Basins & stationary points")
+st.caption(
+    "Run the optimizer from every point of a grid at once and colour each start by where it ends; find every "
+    "point where the gradient vanishes; watch a saddle hold gradient descent up. Copy the address bar to share."
+)
+if "surface" not in st.session_state and not st.query_params:  # a first visit opens on Himmelblau's basins
+    st.session_state.update(surface="himmelblau", opt="gd", lr=0.01)
+for key in SHARED_KEYS & st.session_state.keys():
+    # A widget on another page owned these values; set by hand, the same keys here take them over
+    # (Streamlit forgets the state of a widget that the previous page drew and this one has not yet).
+    st.session_state[key] = st.session_state[key]
+
+with st.sidebar:
+    st.selectbox("Load an example", [NO_EXAMPLE, *EXAMPLES], key="basin_example", on_change=_load_example,
+                 help="Sets the controls below to a map worth discussing.")
+    name, formula = controls.surface_control()
+    try:
+        surface = compute.resolve_surface(name, formula)
+    except ValueError as exc:  # FormulaError: one sentence on what is wrong and what is allowed
+        st.error(str(exc), icon=":material/edit:")
+        st.stop()
+    optimizer = controls.optimizer_control()
+    st.caption(optimizer.title)
+    hp = controls.hyperparameter_controls(optimizer)
+    n = st.select_slider("grid of starts (per side)", options=RESOLUTIONS, key="res", bind="query-params",
+                         help="512 × 512 is offered when JAX runs on a GPU.", **controls.initial("res", 128))
+    steps = st.select_slider("step budget", options=BASIN_STEPS, key="bsteps", bind="query-params",
+                             **controls.initial("bsteps", 500))
+    tol = st.select_slider("converged when ‖∇f‖ <", options=TOLERANCES, format_func=lambda v: f"{v:g}", key="btol",
+                           bind="query-params", **controls.initial("btol", 1e-6))
+    st.caption(compute.backend_label())
+
+st.markdown(f"**{surface.title}**: ${surface.latex}$")
+note = st.session_state.get("basin_note")
+if note:  # the example's explanation, while the controls still hold that example
+    ex_surface, ex_optimizer, ex_hp, ex_steps, ex_text = EXAMPLES[note]
+    if (name, optimizer.name, steps) == (ex_surface, ex_optimizer, ex_steps) and all(
+            abs(hp.get(k, -1.0) - v) < 1e-12 for k, v in ex_hp.items()):
+        st.info(f"**{note}.** {ex_text}", icon=":material/school:")
+
+st.header("Basins of attraction", divider="gray")
+try:
+    bmap, paths = basins(name, formula, optimizer.name, tuple(sorted(hp.items())), n, steps, tol)
+except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
+    st.error(f"{exc}. Change the settings in the sidebar.", icon=":material/tune:")
+    st.stop()
+left, right = st.columns([4, 3])
+with left:
+    st.plotly_chart(basin_figure(bmap.xs, bmap.ys, bmap.labels, bmap.steps, bmap.attractors, bmap.budget,
+                                 paths=[paths[:, k] for k in range(paths.shape[1])]),
+                    key="basins", config={"displayModeBar": False})
+with right:
+    share = bmap.share_global
+    c1, c2, c3 = st.columns(3)
+    c1.metric("global minimum", "—" if share is None else f"{share:.1%}",
+              help="Share of the starts that settle (‖∇f‖ < tolerance) in a declared global minimum.")
+    c2.metric("not converged", f"{bmap.share_of(NOT_CONVERGED):.1%}", help=f"Still moving after {steps} steps.")
+    c3.metric("diverged", f"{bmap.share_of(DIVERGED):.1%}", help="The numbers overflowed.")
+    labels = [*range(len(bmap.attractors)), NOT_CONVERGED, DIVERGED]
+    table = pd.DataFrame({
+        "": [""] * len(labels),
+        "ends in": [attractor_name(k, a.point, a.kind) for k, a in enumerate(bmap.attractors)]
+        + ["not converged", "diverged"],
+        "f": [a.value for a in bmap.attractors] + [None, None],
+        "share of starts": list(bmap.share) + [bmap.share_of(NOT_CONVERGED), bmap.share_of(DIVERGED)],
+    }, index=labels).sort_values("share of starts", ascending=False, kind="stable")
+    swatches = table.style.apply(lambda col: [f"background-color: {outcome_colour(k)}" for k in col.index],
+                                 subset=[""])
+    st.dataframe(swatches, hide_index=True, width="stretch", height=320, column_config={
+        "": st.column_config.TextColumn(width=28), "ends in": st.column_config.TextColumn(width=205),
+        "f": st.column_config.NumberColumn(format="%.4g", width=64),
+        "share of starts": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0,
+                                                           width=135)})
+    st.caption(
+        f"{n} × {n} = {n * n:,} starts, {steps} steps each, in {bmap.seconds:.2f} s when computed (cached since). "
+        "Colour: where the start settles; lighter: fewer steps, darker: more. White lines: eight sample paths."
+    )
+
+st.header("Stationary points", divider="gray")
+seeds = st.select_slider("seed grid for Newton's method (per side)", options=SEED_GRIDS, key="seeds",
+                         bind="query-params", **controls.initial("seeds", 24))
+points = critical_points(name, formula, seeds)
+xs, ys, Z = compute.grid(name, formula, compute.GRID_CONTOUR)
+left, right = st.columns([1, 1])
+with left:
+    st.plotly_chart(stationary_figure(xs, ys, Z, points, log_scale=surface.log_scale), key="stationary",
+                    config={"displayModeBar": False})
+with right:
+    st.dataframe(pd.DataFrame({
+        "kind": [p.kind for p in points], "x": [p.point[0] for p in points], "y": [p.point[1] for p in points],
+        "f": [p.value for p in points], "λ₁": [p.eigenvalues[0] for p in points],
+        "λ₂": [p.eigenvalues[1] for p in points],
+    }), hide_index=True, width="stretch", height=380, column_config={
+        c: st.column_config.NumberColumn(format="%.5g") for c in ("x", "y", "f", "λ₁", "λ₂")})
+    st.caption(
+        f"{len(points)} points where ‖∇f‖ < 1e-8, from {seeds} × {seeds} seeds (and the declared points). "
+        "λ₁ ≤ λ₂ are the Hessian's eigenvalues: both > 0 a minimum, both < 0 a maximum, opposite signs a "
+        "saddle; 'degenerate' has λ ≈ 0 along a curve of stationary points (one point per curve is listed)."
+    )
+
+st.header("A saddle holds gradient descent up", divider="gray")
+saddles = [p for p in points if p.kind == "saddle"]
+demo_name, demo_formula = (name, formula) if saddles else ("saddle", None)
+if not saddles:
+    st.caption(f"{surface.title} has no saddle in the window; the demo uses f(x, y) = x² − y².")
+    saddles = [p for p in critical_points("saddle", None, 24) if p.kind == "saddle"]
+labels = [f"{round(p.point[0], 9) + 0.0:.4g},{round(p.point[1], 9) + 0.0:.4g}" for p in saddles]  # no "-0"
+c1, c2, c3, c4 = st.columns(4)
+pick = c1.selectbox("saddle at (x, y)", labels, key="saddle", bind="query-params")
+demo_lr = c2.select_slider("learning rate η", options=DEMO_LRS, key="sd_lr", bind="query-params",
+                           **controls.initial("sd_lr", 0.01))
+demo_mu = c3.select_slider("momentum μ", options=(0.5, 0.8, 0.9, 0.95), key="sd_mu", bind="query-params",
+                           **controls.initial("sd_mu", 0.9))
+demo_steps = c4.select_slider("steps", options=DEMO_STEPS, key="sd_steps", bind="query-params",
+                              **controls.initial("sd_steps", 1000))
+saddle = saddles[labels.index(pick)]
+start, runs, near, radius = saddle_race(demo_name, demo_formula, saddle.point, demo_lr, demo_mu, demo_steps)
+dxs, dys, dZ = compute.grid(demo_name, demo_formula, compute.GRID_CONTOUR)
+paths_fig, curves_fig = saddle_figures(dxs, dys, dZ, {k: (t.points, t.loss, t.grad_norm) for k, t in runs.items()},
+                                     saddle.point, log_scale=compute.resolve_surface(demo_name, demo_formula).log_scale)
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(paths_fig, key="saddle_paths", config={"displayModeBar": False})
+with right:
+    st.plotly_chart(curves_fig, key="saddle_curves", config={"displayModeBar": False})
+    st.dataframe(pd.DataFrame({
+        "run": list(runs), f"steps within {radius:.3g} of the saddle": [count for count, _ in near.values()],
+        "gone for good after step": [last for _, last in near.values()],
+    }), hide_index=True, width="stretch")
+st.caption(
+    f"Both start at ({start[0]:.6g}, {start[1]:.6g}): on the saddle's stable manifold (found by bisection with "
+    "batched GD runs), nudged 1e-9 of the way off it. GD slides in along the manifold, its ‖∇f‖ collapses and it "
+    "creeps for as long as the tiny offset needs to grow; momentum arrives with speed, overshoots along the "
+    "unstable direction and escapes far sooner."
+)

@@ -1,0 +1,61 @@
+"""End to end: the basins page on the real server in headless Chromium."""
+
+import os
+
+import pytest
+
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromium_available, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+if not chromium_available():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must run the browser tests: install Debian's chromium (see .ci/run)")
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+CHART = ".js-plotly-plot"
+# The basin map's heatmap, decoded by Plotly: its size and the number of distinct colour bands.
+HEATMAP = """() => {
+  const gd = document.querySelectorAll('.js-plotly-plot')[0];
+  const t = gd && gd._fullData && gd._fullData.find(d => d.type === 'heatmap');
+  if (!t || !t.z) return null;
+  const bands = new Set();
+  for (const row of t.z) for (const v of row) bands.add(Math.floor(v));
+  return [t.z.length, Array.from(bands).sort((a, b) => a - b)];
+}"""
+
+
+def test_landscape_page_renders_basins_points_and_saddle_demo():
+    with streamlit_server() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 2400})
+        # A fresh server's first session runs Streamlit's legacy pages/ discovery before app.py calls
+        # st.navigation (then /landscape would run without the entry file's wide layout): open the
+        # entry page first, as every later visitor finds the server.
+        page.goto(url, wait_until="domcontentloaded")
+        page.wait_for_selector(CHART, timeout=90_000)
+        page.goto(f"{url}/landscape", wait_until="domcontentloaded")
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=120_000)
+        page.wait_for_function(f"() => ({HEATMAP})() !== null", timeout=60_000)
+        rows, bands = page.evaluate(HEATMAP)
+        assert rows == 128  # the default grid of starts
+        assert bands == [2, 3, 4, 5], bands  # a first visit: Himmelblau's four basins, nothing else
+        text = page.inner_text('[data-testid="stMain"]')
+        assert page.locator('[role="dialog"]').count() == 0, "a dialog (page not found?) covers the page"
+        assert "Basins & stationary points" in text and "100.0%" in text  # share reaching a global minimum
+        assert "local maximum" in text and "saddle" in text
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.wait_for_timeout(1500)  # let the four charts finish drawing before the picture
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "landscape.png"), full_page=True)
+
+        grid = page.locator('[data-testid="stSlider"]').filter(has_text="grid of starts").locator("input[type='range']")
+        grid.focus()
+        page.keyboard.press("ArrowLeft")  # 128 -> 64 starts per side
+        page.wait_for_function(f"() => {{ const h = ({HEATMAP})(); return h !== null && h[0] === 64; }}",
+                               timeout=60_000)
+        assert "res=64" in page.url  # the new value is in the link
+        assert page.locator('[data-testid="stException"]').count() == 0
+        browser.close()
