@@ -1,0 +1,60 @@
+"""End to end: the learning-rate page in the real server and headless Chromium, as a lecturer opens it."""
+
+import json
+import os
+
+import pytest
+
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromium_available, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+if not chromium_available():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must run the browser tests: install Debian's chromium (see .ci/run)")
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+# The sweep chart's curve, decoded by Plotly (gd._fullData holds plain arrays, not base64).
+SWEEP_CURVE = """() => {
+  const gd = document.querySelectorAll('.js-plotly-plot')[0];
+  const t = gd && gd._fullData && gd._fullData.find(d => d.name === 'final gap');
+  if (!t || !t.x) return null;
+  const ys = Array.from(t.y);
+  return JSON.stringify([ys.length, ys.filter(Number.isFinite).length, ys.slice(0, 5)]);
+}"""
+CHARTS = "document.querySelectorAll('.js-plotly-plot').length >= 3"
+
+
+def test_learning_rate_page_renders_and_reacts_to_the_steps_slider():
+    with sync_playwright() as p, streamlit_server() as url:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 2600})
+        # A fresh server's first session runs Streamlit's legacy pages/ discovery before app.py calls
+        # st.navigation and may not know "learning-rate" yet: open the entry page first (see test_browser_oned).
+        page.goto(url, wait_until="domcontentloaded")
+        page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+        page.goto(f"{url}/learning-rate", wait_until="domcontentloaded")
+        page.wait_for_function(CHARTS, timeout=120_000)
+        page.wait_for_function(f"() => ({SWEEP_CURVE})() !== null", timeout=60_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator('[role="dialog"]').count() == 0, "a dialog (page not found?) covers the page"
+        main = page.inner_text('[data-testid="stMain"]')
+        assert "Round bowl" in main and "2/L = 1" in main, main[:600]
+        before = page.evaluate(SWEEP_CURVE)
+        n, finite, _ = json.loads(before)
+        assert n == 200 and 100 < finite < 200  # every η drawn; the diverged ones (η > 1) are gaps
+
+        steps = page.locator('[data-testid="stSlider"]', has_text="steps per run").locator('input[type="range"]')
+        steps.focus()
+        page.keyboard.press("ArrowLeft")  # 50 -> 20 steps: the final gaps of the slow runs grow
+        page.wait_for_function(f"(b) => ({SWEEP_CURVE})() !== b", arg=before, timeout=60_000)
+        assert page.evaluate(SWEEP_CURVE) != before
+        page.wait_for_function("() => location.search.includes('sweep_steps=20')", timeout=10_000)
+        page.wait_for_function(CHARTS, timeout=60_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.wait_for_timeout(800)  # let Plotly finish drawing before the picture
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "learning-rate.png"), full_page=True)
+        browser.close()
