@@ -21,6 +21,7 @@ import numpy as np
 
 from optim.registry import get_optimizer
 from optim.runner import MAX_STEPS, compiled_run, descend_batch, step_bucket
+from optim.schedules import get_schedule
 from optim.spec import Optimizer
 from surfaces.base import Surface
 
@@ -98,7 +99,8 @@ def _score(final_loss: np.ndarray, diverged_at: np.ndarray, f_star: float | None
     return np.where((diverged_at >= 0) | ~np.isfinite(score), np.inf, score)
 
 
-def _run_group(surface: Surface, code_name: str, hps: list[dict[str, float]], start, steps: int, tol: float):
+def _run_group(surface: Surface, code_name: str, hps: list[dict[str, float]], start, steps: int, tol: float,
+               schedule: str = "constant", sp: Mapping[str, float] | None = None):
     """One compiled call for racers sharing ``code_name``; ``hps`` already resolved (validated) per row.
 
     ``descend_batch`` validates each distinct value against the first row's other values, which
@@ -109,15 +111,19 @@ def _run_group(surface: Surface, code_name: str, hps: list[dict[str, float]], st
     lanes = [*hps, *[hps[0]] * (MAX_RACERS - b)] if b < MAX_RACERS else hps
     hp = {k: np.asarray([h[k] for h in lanes], dtype=np.float64) for k in sorted(hps[0])}
     w0 = np.broadcast_to(np.asarray(start, dtype=np.float64), (len(lanes), 2))
-    fn = compiled_run(surface, code_name, "reverse", step_bucket(steps), True, True, "constant")
-    (_, _, _, conv), paths = fn(w0, hp, {}, np.int64(steps), np.float64(tol))
+    sp_lanes = {k: np.full(len(lanes), v, dtype=np.float64) for k, v in sorted(dict(sp or {}).items())}
+    fn = compiled_run(surface, code_name, "reverse", step_bucket(steps), True, True, schedule)
+    (_, _, _, conv), paths = fn(w0, hp, sp_lanes, np.int64(steps), np.float64(tol))
     # Slice on the host: slicing a device array to a new length compiles a small op.
     points, loss = (np.asarray(a)[: steps + 1, :b] for a in paths[:2])
     return points, loss, np.asarray(conv)[:b]
 
 
-def race(surface: Surface, racers: Sequence[Racer], start, steps: int, tol: float) -> RaceResult:
+def race(surface: Surface, racers: Sequence[Racer], start, steps: int, tol: float,
+         schedule: str = "constant", schedule_parameters: Mapping[str, float] | None = None) -> RaceResult:
     """Run every racer from ``start`` for ``steps`` updates: one compiled call per optimizer code.
+
+    One learning-rate schedule applies to every racer (each scales its own η by the same m_t).
 
     Raises ``ValueError`` for an invalid setting (naming the racer), a bad start or step count,
     or a number of racers outside 1..``MAX_RACERS``.
@@ -131,6 +137,7 @@ def race(surface: Surface, racers: Sequence[Racer], start, steps: int, tol: floa
     if isinstance(steps, bool) or int(steps) != steps or not 0 <= steps <= MAX_STEPS:
         raise ValueError(f"steps must be a whole number from 0 to {MAX_STEPS}, got {steps}")
     steps = int(steps)
+    sp = get_schedule(schedule).resolve(schedule_parameters)
     resolved, groups = [], {}
     for i, r in enumerate(racers):
         opt = get_optimizer(r.optimizer)
@@ -145,7 +152,7 @@ def race(surface: Surface, racers: Sequence[Racer], start, steps: int, tol: floa
     loss = np.empty((steps + 1, n))
     converged = np.full(n, -1, dtype=np.int64)
     for code, idx in groups.items():
-        p, f, c = _run_group(surface, code, [resolved[i] for i in idx], w0, steps, tol)
+        p, f, c = _run_group(surface, code, [resolved[i] for i in idx], w0, steps, tol, schedule, sp)
         points[:, idx], loss[:, idx], converged[idx] = p, f, c
 
     bad = ~(np.isfinite(points).all(axis=2) & np.isfinite(loss))  # shape (steps + 1, R)
@@ -175,6 +182,7 @@ def lr_grid(lo: float = LR_RANGE[0], hi: float = LR_RANGE[1], n: int = 64) -> tu
 def tune_learning_rate(
     surface: Surface, optimizer: Optimizer, hp: Mapping[str, float] | None, start, steps: int,
     n: int = 64, lo: float = LR_RANGE[0], hi: float = LR_RANGE[1], *, lrs: Sequence[float] | None = None,
+    schedule: str = "constant", schedule_parameters: Mapping[str, float] | None = None,
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """Sweep the learning rate in one batched call; return ``(best_lr, lrs (n,), scores (n,))``.
 
@@ -184,7 +192,8 @@ def tune_learning_rate(
     """
     sweep = np.asarray(sorted(lrs) if lrs is not None else lr_grid(lo, hi, n), dtype=np.float64)
     others = {k: v for k, v in dict(hp or {}).items() if k != "lr"}
-    result = descend_batch(surface, optimizer, {**others, "lr": sweep}, start, steps, keep_paths=False)
+    result = descend_batch(surface, optimizer, {**others, "lr": sweep}, start, steps, keep_paths=False,
+                           schedule=schedule, schedule_parameters=schedule_parameters)
     scores = _score(np.asarray(result.final_loss, dtype=np.float64), result.diverged_at, surface.f_star)
     return float(sweep[int(np.argmin(scores))]), sweep, scores
 
@@ -204,7 +213,8 @@ class Tuning:
 
 
 def tune_racers(surface: Surface, racers: Sequence[Racer], start, steps: int,
-                lrs: Mapping[str, Sequence[float]] | None = None) -> tuple[Tuning, ...]:
+                lrs: Mapping[str, Sequence[float]] | None = None, schedule: str = "constant",
+                schedule_parameters: Mapping[str, float] | None = None) -> tuple[Tuning, ...]:
     """Tune every racer's learning rate, in racer order.
 
     ``lrs`` maps an optimizer name to the learning rates to sweep (default: ``lr_grid()``, 64 values).
@@ -218,7 +228,8 @@ def tune_racers(surface: Surface, racers: Sequence[Racer], start, steps: int,
         if key not in done:
             sweep = None if lrs is None else lrs[r.optimizer]
             try:
-                done[key] = tune_learning_rate(surface, get_optimizer(r.optimizer), r.hp, start, steps, lrs=sweep)
+                done[key] = tune_learning_rate(surface, get_optimizer(r.optimizer), r.hp, start, steps, lrs=sweep,
+                                               schedule=schedule, schedule_parameters=schedule_parameters)
             except ValueError as exc:
                 raise ValueError(f"racer {i + 1} ({r.label}): {exc}") from None
         best, sweep, scores = done[key]

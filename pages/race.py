@@ -73,22 +73,25 @@ def racer_row(i: int) -> Racer:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def run_race(name, formula, racers: tuple[Racer, ...], start: tuple[float, float], steps: int, tol: float):
-    return race(compute.resolve_surface(name, formula), racers, start, steps, tol)
+def run_race(name, formula, racers: tuple[Racer, ...], start: tuple[float, float], steps: int, tol: float,
+             schedule: str = "constant", sp: tuple[tuple[str, float], ...] = ()):
+    return race(compute.resolve_surface(name, formula), racers, start, steps, tol, schedule, dict(sp))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def tune(name, formula, racers: tuple[Racer, ...], start: tuple[float, float], steps: int):
+def tune(name, formula, racers: tuple[Racer, ...], start: tuple[float, float], steps: int,
+         schedule: str = "constant", sp: tuple[tuple[str, float], ...] = ()):
     surface = compute.resolve_surface(name, formula)
-    return tune_racers(surface, racers, start, steps, lrs={r.optimizer: lr_options(r.optimizer) for r in racers})
+    return tune_racers(surface, racers, start, steps, lrs={r.optimizer: lr_options(r.optimizer) for r in racers},
+                       schedule=schedule, schedule_parameters=dict(sp))
 
 
 def _fair_race() -> None:
     """Tune every racer's learning rate and write it into the racer's widget (so the link holds it)."""
-    name, formula, start, steps, racers = st.session_state[SETUP]
+    name, formula, start, steps, racers, schedule, sp = st.session_state[SETUP]
     with st.spinner(f"Fair race: sweeping {len(lr_options('gd'))} learning rates for each racer…"):
         try:
-            tunings = tune(name, formula, racers, start, steps)
+            tunings = tune(name, formula, racers, start, steps, schedule, sp)
         except ValueError as exc:  # an invalid racer (Nesterov without momentum): nothing to tune
             st.session_state[TUNE_ERROR] = str(exc)
             return
@@ -100,7 +103,7 @@ def _fair_race() -> None:
                      "learning rates tried": len(t.lrs)})
     tuned = tuple(Racer.make(t.tuned.optimizer, t.tuned.hp, f"{i} · {settings_label(t.tuned.optimizer, t.tuned.hp)}")
                   for i, t in enumerate(tunings, start=1))
-    st.session_state[TUNED] = ((name, formula, start, steps, tuned), rows)
+    st.session_state[TUNED] = ((name, formula, start, steps, tuned, schedule, sp), rows)
 
 
 st.title("Optimizer race")
@@ -130,13 +133,16 @@ with st.sidebar:
                                  key="rtol", bind="query-params", **controls.initial("rtol", 1e-6),
                                  help="A racer finishes when f − f* < tolerance (‖∇f‖ < tolerance where the "
                                       "minimum value f* is unknown)."))
+    with st.expander("Learning-rate schedule (every racer)"):
+        schedule, sp_values = controls.schedule_control()
+    sp = tuple(sorted(sp_values.items()))
     n = int(st.number_input("number of racers", min_value=2, max_value=MAX_RACERS, step=1, key="racers",
                             bind="query-params", **controls.initial("racers", 3)))
     st.caption(compute.backend_label())
 
 st.markdown(f"**{surface.title}**: ${surface.latex}$")
 racers = tuple(racer_row(i) for i in range(1, n + 1))
-st.session_state[SETUP] = (name, formula, start, steps, racers)
+st.session_state[SETUP] = (name, formula, start, steps, racers, schedule, sp)
 st.button("Fair race: tune every learning rate", key="fair_race", icon=":material/balance:", on_click=_fair_race,
           help=f"Tries {len(lr_options('gd'))} learning rates from 1e-5 to 10 for each racer (one batched run per "
                "racer) on this surface, start and step budget, and keeps the one with the lowest final "
@@ -145,7 +151,7 @@ st.button("Fair race: tune every learning rate", key="fair_race", icon=":materia
 if TUNE_ERROR in st.session_state:
     st.error(f"Fair race: {st.session_state.pop(TUNE_ERROR)}. Change that racer's settings.", icon=":material/tune:")
 tuned_setup, tuned_rows = st.session_state.get(TUNED, (None, None))
-if tuned_setup == (name, formula, start, steps, racers):
+if tuned_setup == (name, formula, start, steps, racers, schedule, sp):
     st.success("Fair race: every learning rate below is the best of the sweep for this surface, start and "
                "budget. The link now reproduces this race.", icon=":material/balance:")
     st.dataframe(pd.DataFrame(tuned_rows).set_index("racer"), width="stretch",
@@ -154,7 +160,7 @@ if tuned_setup == (name, formula, start, steps, racers):
 
 with st.spinner("Racing (a new optimizer or step budget compiles first, about a second)…"):
     try:
-        result = run_race(name, formula, racers, start, steps, tol)
+        result = run_race(name, formula, racers, start, steps, tol, schedule, sp)
     except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
         st.error(f"{exc}. Change that racer's settings.", icon=":material/tune:")
         st.stop()

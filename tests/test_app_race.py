@@ -146,3 +146,12 @@ def test_arriving_from_the_playground_keeps_its_surface():
     no_exception(at)
     assert at.selectbox(key="surface").value == "booth"
     assert "Booth" in next(m.value for m in at.markdown if m.value.startswith("**"))
+
+
+def test_a_schedule_for_the_whole_race():
+    at = race_page()
+    at.selectbox(key="sched").select("cosine").run()
+    no_exception(at)
+    at.slider(key="t_max").set_value(100.0).run()
+    no_exception(at)
+    assert at.dataframe, "the results table is shown"

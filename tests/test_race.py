@@ -205,3 +205,18 @@ def test_frames_grow_the_paths_and_the_slider_reaches_every_frame():
 def test_frame_budget_shrinks_with_racers():
     assert len(frame_steps(5000, 2)) <= MAX_FRAMES and len(frame_steps(5000, 6)) < len(frame_steps(5000, 2))
     assert list(frame_steps(10, 6)) == list(range(11))
+
+
+def test_a_schedule_applies_to_every_racer_as_in_descend():
+    from optim import descend, get_optimizer
+    from optim.race import Racer, race
+    from surfaces import get_surface
+
+    surface = get_surface("rosenbrock")
+    racers = (Racer.make("gd", {"lr": 1e-3}), Racer.make("adam", {"lr": 0.05}), Racer.make("momentum", {"lr": 1e-3}))
+    sp = {"step_size": 40.0, "gamma": 0.5}
+    result = race(surface, racers, (-1.2, 1.0), 200, 1e-6, "step", sp)
+    for i, r in enumerate(racers):
+        single = descend(surface, get_optimizer(r.optimizer), r.hp, (-1.2, 1.0), 200, schedule="step",
+                         schedule_parameters=sp)
+        np.testing.assert_allclose(result.points[:, i], single.points, rtol=1e-12, atol=1e-14)  # vmap: ulps
