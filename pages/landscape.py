@@ -98,12 +98,7 @@ for key in SHARED_KEYS & st.session_state.keys():
 with st.sidebar:
     st.selectbox("Load an example", [NO_EXAMPLE, *EXAMPLES], key="basin_example", on_change=_load_example,
                  help="Sets the controls below to a map worth discussing.")
-    name, formula = controls.surface_control()
-    try:
-        surface = compute.resolve_surface(name, formula)
-    except ValueError as exc:  # FormulaError: one sentence on what is wrong and what is allowed
-        st.error(str(exc), icon=":material/edit:")
-        st.stop()
+    name, formula, surface = controls.surface_picker()
     optimizer = controls.optimizer_control()
     st.caption(optimizer.title)
     hp = controls.hyperparameter_controls(optimizer)

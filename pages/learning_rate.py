@@ -55,12 +55,7 @@ if "surface" not in st.session_state and "surface" not in st.query_params:
     st.session_state["surface"] = PAGE_SURFACE
 
 with st.sidebar:
-    name, formula = controls.surface_control()
-    try:
-        surface = compute.resolve_surface(name, formula)
-    except ValueError as exc:  # FormulaError: one sentence on what is wrong and what is allowed
-        st.error(str(exc), icon=":material/edit:")
-        st.stop()
+    name, formula, surface = controls.surface_picker()
     optimizer = controls.optimizer_control()
     st.caption(optimizer.title)
     # η is what this page sweeps: every other knob gets its usual control.

@@ -25,12 +25,7 @@ panels.url_notices(controls.DEFAULT_SURFACE, controls.DEFAULT_OPTIMIZER)
 
 with st.sidebar:
     panels.preset_menu()
-    name, formula = controls.surface_control()
-    try:
-        surface = compute.resolve_surface(name, formula)
-    except ValueError as exc:  # FormulaError: one sentence on what is wrong and what is allowed
-        st.error(str(exc), icon=":material/edit:")
-        st.stop()
+    name, formula, surface = controls.surface_picker()
     optimizer = controls.optimizer_control()
     st.caption(optimizer.title)
     hp = controls.hyperparameter_controls(optimizer)

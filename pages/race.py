@@ -118,12 +118,7 @@ for key in SHARED_KEYS & st.session_state.keys():
     st.session_state[key] = st.session_state[key]  # another page's widget owned it: take it over here
 
 with st.sidebar:
-    name, formula = controls.surface_control()
-    try:
-        surface = compute.resolve_surface(name, formula)
-    except ValueError as exc:  # FormulaError: one sentence on what is wrong and what is allowed
-        st.error(str(exc), icon=":material/edit:")
-        st.stop()
+    name, formula, surface = controls.surface_picker()
     start = controls.start_controls(surface)
     steps = int(st.select_slider("steps", options=STEPS, key="rsteps", bind="query-params",
                                  help="The step budget: every racer gets this many gradient evaluations.",

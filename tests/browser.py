@@ -25,6 +25,17 @@ def chromium_available() -> bool:
     return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
 
 
+def require_chromium() -> None:
+    """Call at the top of a browser test module: skips it where Chromium is missing, except in CI."""
+    import pytest
+
+    if chromium_available():
+        return
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must run the browser tests: install Debian's chromium (see .ci/run)")
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

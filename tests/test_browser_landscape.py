@@ -1,17 +1,13 @@
 """End to end: the basins page on the real server in headless Chromium."""
 
-import os
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromium_available, streamlit_server
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
 
 pytestmark = pytest.mark.browser
 
-if not chromium_available():
-    if os.environ.get("CI"):
-        raise RuntimeError("CI must run the browser tests: install Debian's chromium (see .ci/run)")
-    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+require_chromium()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 

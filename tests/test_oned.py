@@ -9,7 +9,6 @@ Example 3.1.3 (f(w) = w^4/3 - w^3/2 - w^2 + w); the exact stationary points are 
 from __future__ import annotations
 
 import dataclasses
-from contextlib import contextmanager
 from fractions import Fraction
 
 import jax
@@ -18,29 +17,13 @@ import pytest
 
 from optim import get_optimizer
 from optim.oned import CURVES, DIVERGED, ESCAPE, NOT_CONVERGED, basin_strip, descend_1d, get_curve
+from tests.jaxlog import xla_compiles
 from viz.oned import descent_figure, iterates_figure, short
 
 GD = get_optimizer("gd")
 QUADRATIC, QUARTIC, FLAT = (CURVES[n] for n in ("quadratic", "quartic", "flat"))
 
 
-COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"  # one per XLA module compiled
-
-
-@contextmanager
-def compile_log():
-    """The XLA compiles inside the block, as JAX's monitoring reports them."""
-    seen: list[str] = []
-
-    def listener(event, duration, **kwargs):
-        if event == COMPILE_EVENT:
-            seen.append(str(kwargs.get("fun_name", "")))
-
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield seen
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
 
 
 def fresh(name: str):
@@ -236,11 +219,11 @@ def test_descend_1d_equals_a_numpy_loop(name, optimizer, hp):
 def test_a_new_learning_rate_start_or_step_count_compiles_nothing():
     curve = fresh("quartic")
     descend_1d(curve, GD, {"lr": 0.1}, -0.5, 10)
-    with compile_log() as seen:
+    with xla_compiles() as seen:
         descend_1d(curve, GD, {"lr": 0.3}, 1.5, 20)
         descend_1d(curve, GD, {"lr": 1 / 6, "momentum": 0.5}, 0.0, 64)
     assert not seen, seen
-    with compile_log() as seen:
+    with xla_compiles() as seen:
         descend_1d(curve, GD, {"lr": 0.1}, -0.5, 65)  # a new step bucket: the positive control
     assert seen
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from contextlib import contextmanager
 
 import jax
 import jax.numpy as jnp
@@ -20,30 +19,12 @@ import torch
 
 from optim import MAX_STEPS, OPTIMIZERS, descend, descend_batch, get_optimizer, step_bucket
 from surfaces import get_surface
-
-TRACE_EVENT = "/jax/core/compile/jaxpr_trace_duration"
-COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+from tests.jaxlog import COMPILE_EVENT, TRACE_EVENT, compile_log
 
 
 def fresh(name: str):
     """A copy of a registry surface with a compile cache of its own."""
     return dataclasses.replace(get_surface(name))
-
-
-@contextmanager
-def compile_log():
-    """Collects ``(event, function name)`` for every trace and XLA compile inside the block."""
-    seen: list[tuple[str, str]] = []
-
-    def listener(event, duration, **kwargs):
-        if event in (TRACE_EVENT, COMPILE_EVENT):
-            seen.append((event, str(kwargs.get("fun_name", ""))))
-
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield seen
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
 
 
 def compiles(log) -> int:

@@ -7,7 +7,7 @@ import torch
 from optim import descend, descend_batch, get_optimizer
 from optim.schedules import SCHEDULES, get_schedule
 from surfaces import get_surface
-from tests.test_runner import compile_log
+from tests.jaxlog import compile_log
 
 STEPS = 120
 

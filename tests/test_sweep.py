@@ -9,9 +9,7 @@ Heavy-ball momentum on a quadratic is stable iff η L < 2(1 + μ), Nesterov (tor
 from __future__ import annotations
 
 import dataclasses
-from contextlib import contextmanager
 
-import jax
 import numpy as np
 import pytest
 
@@ -37,25 +35,9 @@ from optim.sweep import (
 )
 from surfaces import get_surface
 from surfaces.formula import parse_formula
+from tests.jaxlog import xla_compiles
 
-COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 LRS = np.geomspace(1e-3, 10.0, 200)  # neighbours differ by 4.7 %
-
-
-@contextmanager
-def compile_count():
-    """Counts XLA compiles inside the block (``jax.monitoring``, as tests/test_runner.py does)."""
-    seen: list[str] = []
-
-    def listener(event, duration, **kwargs):
-        if event == COMPILE_EVENT:
-            seen.append(str(kwargs.get("fun_name", "")))
-
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield seen
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
 
 
 def fresh(name: str):
@@ -81,10 +63,10 @@ def test_a_200_value_sweep_is_one_batched_call_and_one_compile(batch_calls):
     gd = get_optimizer("gd")
     lr_sweep(fresh("bowl"), gd, {}, (1.5, 1.0), 500, LRS)  # warms the eager ops (f at the start)
     surface = fresh("bowl")
-    with compile_count() as log:
+    with xla_compiles() as log:
         lr_sweep(surface, gd, {}, (1.5, 1.0), 500, LRS)
     assert len(log) == 1, log
-    with compile_count() as log:  # other η values, other start, steps in the same bucket: nothing compiles
+    with xla_compiles() as log:  # other η values, other start, steps in the same bucket: nothing compiles
         result = lr_sweep(surface, gd, {}, (-0.5, 0.25), 300, LRS * 1.01)
     assert log == []
     assert batch_calls == [200, 200, 200]

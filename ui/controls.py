@@ -111,6 +111,18 @@ def surface_control() -> tuple[str, str | None]:
     return name, text
 
 
+def surface_picker() -> tuple[str, str | None, Surface]:
+    """The surface control plus the surface it names; a bad formula says why and stops the page here."""
+    from ui.compute import resolve_surface
+
+    name, formula = surface_control()
+    try:
+        return name, formula, resolve_surface(name, formula)
+    except ValueError as exc:  # FormulaError: one sentence on what is wrong and what is allowed
+        st.error(str(exc), icon=":material/edit:")
+        st.stop()
+
+
 def optimizer_control() -> Optimizer:
     names = list(OPTIMIZERS)
     name = st.selectbox(
