@@ -53,11 +53,12 @@ def test_race_page_plays_its_animation_in_the_browser():
         assert page.locator('[data-testid="stException"]').count() == 0
 
         # The fair race writes the tuned learning rates into the widgets, hence into the link.
+        before_tuning = page.evaluate(POSITIONS)  # taken before the click: the redraw may come quickly
         page.get_by_role("button", name="Fair race").click()
         page.wait_for_function("() => location.search.includes('r3_lr=')", timeout=120_000)
         page.wait_for_selector("text=The link now reproduces this race", timeout=60_000)
         page.wait_for_function(f"(old) => ({POSITIONS})() !== null && ({POSITIONS})() !== old",
-                               arg=page.evaluate(POSITIONS), timeout=60_000)
+                               arg=before_tuning, timeout=60_000)
         assert page.locator('[data-testid="stException"]').count() == 0
         page.mouse.move(5, 5)  # no tooltip in the picture
         page.wait_for_timeout(1500)  # let the charts finish drawing before the picture
