@@ -99,4 +99,5 @@ st.subheader("The update rule")
 panels.formula_panel(optimizer, traj.hyperparameters)
 sections.anatomy_section(traj, optimizer, (xs, ys, Z), surface.log_scale)
 sections.export_section(traj, name if formula is None else formula, optimizer, start,
-                        {"Top view": contour, "Surface": surface3d, "Loss curves": curves_fig})
+                        {"Top view": contour, "Surface": surface3d, "Loss curves": curves_fig},
+                        (xs, ys, Z), surface.log_scale)

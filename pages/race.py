@@ -6,6 +6,7 @@ import streamlit as st
 from optim import OPTIMIZERS, get_optimizer
 from optim.race import MAX_RACERS, Racer, lr_grid, race, settings_label, tune_racers
 from ui import compute, controls
+from viz.gif import paths_gif
 from viz.race import loss_overlay, race_figure
 
 FIRST_SURFACE = "rosenbrock"  # what an empty link opens: the classic race track
@@ -183,3 +184,7 @@ st.dataframe(table, width="stretch", column_config={
 st.caption(f"{len(racers)} racers in {result.calls} compiled call{'s' if result.calls > 1 else ''} "
            "(racers running the same optimizer code share one vmapped call). Gradient evaluations count the "
            "steps taken: one gradient per step, up to the budget or the divergence.")
+st.download_button(
+    "Animation for slides (GIF)", lambda: paths_gif(xs, ys, Z, result.points, labels, log_scale=surface.log_scale),
+    file_name=f"descent-race-{name if formula is None else 'formula'}.gif", mime="image/gif", on_click="ignore",
+    icon=":material/animated_images:", help="Drawn on the server when clicked (a few seconds); no browser needed.")

@@ -265,5 +265,5 @@ def test_anatomy_of_a_step_reads_the_recorded_state():
 def test_downloads_are_offered():
     at = fresh()
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Trajectory (CSV)", "Run (JSON, as the CLI)", "Figures (HTML)"]
+    assert labels == ["Trajectory (CSV)", "Run (JSON, as the CLI)", "Figures (HTML)", "Animation (GIF)"]
 

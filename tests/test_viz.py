@@ -290,3 +290,25 @@ def test_payload_of_the_three_figures_is_small():
     print("payload bytes:", sizes, "total", sum(sizes.values()))
     assert sum(sizes.values()) < 500_000
     assert sizes["surface 120x120"] < 150_000
+
+
+def test_paths_gif_animates_every_path_without_a_browser():
+    import io
+
+    from PIL import Image
+
+    from viz import paths_gif
+
+    xs = ys = np.linspace(-2.0, 2.0, 40)
+    X, Y = np.meshgrid(xs, ys)
+    Z = X**2 + 3 * Y**2
+    t = np.linspace(0.0, 1.0, 101)[:, None]
+    paths = np.stack([np.hstack([1.5 * (1 - t), 1.0 * (1 - t)]), np.hstack([-1.5 * (1 - t), 0.5 * (1 - t)])], axis=1)
+    paths[80:, 1] = np.nan  # the second path diverges: the GIF still draws its finite part
+    data = paths_gif(xs, ys, Z, paths, ["a", "b"], max_frames=20)
+    assert data[:6] == b"GIF89a"
+    gif = Image.open(io.BytesIO(data))
+    assert 2 <= gif.n_frames <= 21
+    first = np.asarray(gif.convert("RGB"), dtype=int)
+    gif.seek(gif.n_frames - 1)
+    assert np.abs(np.asarray(gif.convert("RGB"), dtype=int) - first).sum() > 0  # the frames differ

@@ -44,12 +44,13 @@ def anatomy_section(traj: Trajectory, optimizer: Optimizer, grid, log_scale: boo
         st.latex(a.latex)
 
 
-def export_section(traj: Trajectory, surface_label: str, optimizer: Optimizer, start, figures: dict) -> None:
-    """Download the run (CSV, the CLI's JSON) and the figures as one standalone HTML file."""
+def export_section(traj: Trajectory, surface_label: str, optimizer: Optimizer, start, figures: dict,
+                   grid, log_scale: bool) -> None:
+    """Download the run (CSV, the CLI's JSON), the figures as one standalone HTML file, and a GIF."""
     st.subheader("Take it with you")
     record = run_record(traj, surface_label, optimizer, start)
     stem = f"descent-{surface_label if len(surface_label) < 30 else 'formula'}-{optimizer.name}"
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     c1.download_button("Trajectory (CSV)", run_csv(traj), file_name=f"{stem}.csv", mime="text/csv",
                        on_click="ignore", icon=":material/table:")
     c2.download_button("Run (JSON, as the CLI)", run_json(record), file_name=f"{stem}.json",
@@ -63,3 +64,9 @@ def export_section(traj: Trajectory, surface_label: str, optimizer: Optimizer, s
 
     c3.download_button("Figures (HTML)", html, file_name=f"{stem}.html", mime="text/html", on_click="ignore",
                        icon=":material/download:")
+    end = traj.steps + 1 if traj.diverged_at is None else traj.diverged_at
+    label = f"{optimizer.name} η={traj.hyperparameters['lr']:g}"
+    c4.download_button(
+        "Animation (GIF)", lambda: viz.paths_gif(*grid, traj.points[:end, None, :], [label], log_scale=log_scale),
+        file_name=f"{stem}.gif", mime="image/gif", on_click="ignore", icon=":material/animated_images:",
+        help="Drawn on the server when clicked (a few seconds): for slides, no browser needed.")

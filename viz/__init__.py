@@ -8,6 +8,7 @@ drawing only.
 from .anatomy import anatomy_figure
 from .contour import CLICK_GRID_INDEX, CLICK_GRID_NAME, click_point, contour_figure
 from .curves import loss_figure
+from .gif import paths_gif
 from .surface3d import camera_eye, surface_figure
 from .thin import thin_path, thin_series
 
@@ -19,6 +20,7 @@ __all__ = [
     "click_point",
     "contour_figure",
     "loss_figure",
+    "paths_gif",
     "surface_figure",
     "thin_path",
     "thin_series",
