@@ -1,76 +1,94 @@
-"""Timings of the core: one run and a basin map, compile time apart from steady time.
+"""``python -m benchmarks`` (``make bench``): every speed claim measured side by side, in one run.
 
-The full comparison suite (NumPy loop, torch.optim, optax, browser latency) is the
-benchmarks issue; this measures what the foundation promises and writes
-``benchmarks/results.json`` with the machine, versions and date.
+    python -m benchmarks                 # everything (about 4 minutes on 2 cores), writes results.json
+    python -m benchmarks --quick         # smoke run: fewer repeats, no 50,000 steps, no 512x512, no browser
+    python -m benchmarks --only single,recompiles
+
+Sections: single, batched, recompiles, interaction, browser. A partial or quick run writes
+``benchmarks/results-local.json`` (git-ignored) unless ``--out`` says otherwise, so the committed
+``results.json`` always holds a full run. With ``JAX_PLATFORMS=cuda`` the same suite runs on a GPU
+and the backend is recorded.
 """
 
 from __future__ import annotations
 
-import datetime
+import argparse
 import json
-import os
-import platform
+import sys
 import time
+import traceback
 from pathlib import Path
 
-import jax
-import numpy as np
+import surfaces  # noqa: F401  (float64 on, before anything traces)
+from benchmarks import report
+from benchmarks.common import machine, now_iso, versions
 
-from optim import descend, descend_batch, get_optimizer
-from surfaces import get_surface
+SECTIONS = ("single", "batched", "recompiles", "interaction", "browser")
+HERE = Path(__file__).resolve().parent
 
 
-def _best(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
+def _section(name: str, quick: bool) -> list[dict]:
+    if name == "single":
+        from benchmarks import single
+
+        return single.run(quick)
+    if name == "batched":
+        from benchmarks import batched
+
+        sizes = (64, 256) if quick else (64, 256, 512)
+        return [*batched.basins(sizes, repeat=2 if quick else 3), *batched.sweep(quick), *batched.race(quick)]
+    if name == "recompiles":
+        from benchmarks import recompiles
+
+        return recompiles.run(quick)
+    if name == "interaction":
+        from benchmarks import interaction
+
+        return interaction.run(quick)
+    if name == "browser":
+        from benchmarks import browser
+
+        return browser.run(quick)
+    raise ValueError(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="short smoke run (skips 512x512 and the browser)")
+    ap.add_argument("--only", default="", help=f"comma-separated sections of: {', '.join(SECTIONS)}")
+    ap.add_argument("--out", type=Path, default=None, help="where to write the JSON results")
+    args = ap.parse_args(argv)
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = sorted(set(only) - set(SECTIONS))
+    if unknown:
+        ap.error(f"unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
+    chosen = [s for s in SECTIONS if (not only or s in only) and not (args.quick and s == "browser" and not only)]
+    out = args.out or HERE / ("results.json" if not (args.quick or only) else "results-local.json")
+
+    results = {"date": now_iso(), "machine": machine(), "versions": versions(),
+               "mode": {"quick": args.quick, "sections": chosen}, "rows": [], "errors": {}, "seconds": {}}
+    t_all = time.perf_counter()
+    for name in chosen:
+        print(f"[bench] {name} ...", file=sys.stderr, flush=True)
         t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+        try:
+            results["rows"] += _section(name, args.quick)
+        except Exception as exc:  # noqa: BLE001 - one broken section must not hide the others' numbers
+            results["errors"][name] = "".join(traceback.format_exception(exc))[-2000:]
+            print(f"[bench] {name} failed: {exc!r}", file=sys.stderr, flush=True)
+        results["seconds"][name] = time.perf_counter() - t
+    results["seconds"]["total"] = time.perf_counter() - t_all
+    results["targets"] = report.targets(results)
 
-
-def single_run(steps: int) -> dict:
-    surface, adam = get_surface("rosenbrock"), get_optimizer("adam")
-    t = time.perf_counter()
-    descend(surface, adam, {"lr": 0.01}, (-1.5, 2.0), steps)
-    first = time.perf_counter() - t
-    lrs = iter(np.geomspace(1e-3, 1e-1, 100))
-    steady = _best(lambda: descend(surface, adam, {"lr": float(next(lrs))}, (-1.5, 2.0), steps))
-    return {"case": f"adam/rosenbrock {steps} steps", "first_call_s": first, "steady_s": steady,
-            "steps_per_s": steps / steady}
-
-
-def basins(n: int, steps: int = 500) -> dict:
-    surface, gd = get_surface("himmelblau"), get_optimizer("gd")
-    (x0, x1), (y0, y1) = surface.domain
-    X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
-    starts = np.stack([X.ravel(), Y.ravel()], axis=1)
-    t = time.perf_counter()
-    descend_batch(surface, gd, {"lr": 0.01}, starts, steps)
-    first = time.perf_counter() - t
-    lrs = iter(np.linspace(0.005, 0.015, 10))
-    steady = _best(lambda: descend_batch(surface, gd, {"lr": float(next(lrs))}, starts, steps), repeat=3)
-    return {"case": f"basins {n}x{n} x {steps} steps (final points)", "first_call_s": first,
-            "steady_s": steady, "trajectory_steps_per_s": n * n * steps / steady}
-
-
-def main() -> None:
-    rows = [single_run(500), single_run(5000), single_run(50000), basins(64), basins(256)]
-    result = {
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": {"cores": os.cpu_count(), "backend": jax.default_backend(), "python": platform.python_version()},
-        "versions": {"jax": jax.__version__, "numpy": np.__version__},
-        "rows": rows,
-    }
-    print(f"{'case':48s} {'first call':>11s} {'steady':>10s} {'rate':>14s}")
-    for r in rows:
-        rate = r.get("steps_per_s") or r.get("trajectory_steps_per_s")
-        print(f"{r['case']:48s} {r['first_call_s']*1e3:9.1f}ms {r['steady_s']*1e3:8.2f}ms {rate:12.3g}/s")
-    out = Path(__file__).with_name("results.json")
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"written to {out}")
+    print(report.render_terminal(results))
+    for name, err in results["errors"].items():
+        print(f"\n[{name} failed]\n{err}")
+    print("\nMarkdown for the README's Benchmarks section:\n")
+    print(report.render_markdown(results))
+    out.write_text(json.dumps(results, indent=2, default=float) + "\n")
+    print(f"written to {out} ({results['seconds']['total']:.0f} s)")
+    return 1 if results["errors"] else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

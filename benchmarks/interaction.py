@@ -1,0 +1,160 @@
+"""Server side of one slider move on the playground: new parameters in, figure JSON out.
+
+The work mirrors ``pages/playground.py`` without the Streamlit script runner: the cached grids
+(``ui.compute.grid``, a cache hit after the first call), the run (``ui.compute.run``, a cache miss:
+every move brings a new learning rate), ``summarize``, the three ``viz`` builders, and what
+``st.plotly_chart`` does with each figure (``plotly.tools.return_figure_from_figure_or_data`` with
+validation, then ``plotly.io.to_json``). Streamlit's own theme template is active, as in the app.
+Bytes are the three figure specifications as sent (JSON, NumPy arrays base64-encoded by Plotly 7).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from benchmarks.common import summary_ms
+
+SCENARIOS = (  # (label, surface, optimizer, base knobs, start, steps)
+    ("first visit: radial, GD, 200 steps", "radial", "gd", {"lr": 0.01}, (0.5, 1.0), 200),
+    ("heavy: Rosenbrock, Adam, 5,000 steps", "rosenbrock", "adam", {"lr": 0.01}, (-1.2, 1.0), 5000),
+)
+STAGES = ("run", "summarize", "grids", "contour_figure", "surface_figure", "loss_figure", "st_validate", "to_json")
+
+
+def _page(name, opt_name, knobs, start, steps, tol=1e-6) -> tuple[dict, dict, dict]:
+    """One rerun's numeric and figure work; returns (seconds per stage, bytes per figure, the figures)."""
+    import plotly.io as pio
+    import plotly.tools
+
+    import viz
+    from optim import get_optimizer
+    from optim.summary import summarize
+    from ui import compute
+
+    t = {}
+    clock = time.perf_counter()
+
+    def lap(stage):
+        nonlocal clock
+        now = time.perf_counter()
+        t[stage] = now - clock
+        clock = now
+
+    surface = compute.resolve_surface(name, None)
+    hp = {**get_optimizer(opt_name).defaults(), **knobs}
+    traj = compute.run(name, None, opt_name, tuple(sorted(hp.items())), start, steps)
+    lap("run")
+    summarize(traj, surface, tol)
+    end = traj.steps + 1 if traj.diverged_at is None else traj.diverged_at
+    lap("summarize")
+    xs, ys, Z = compute.grid(name, None, compute.GRID_CONTOUR)
+    xs3, ys3, Z3 = compute.grid(name, None, compute.GRID_3D)
+    others = [(p.point, p.value, p.kind) for p in surface.others]
+    minima = [(m.point, m.value) for m in surface.minima]
+    lap("grids")
+    figs = {"contour": viz.contour_figure(xs, ys, Z, path=traj.points[:end], minima=minima, others=others,
+                                          start=start, log_scale=surface.log_scale, diverged_at=traj.diverged_at)}
+    lap("contour_figure")
+    figs["surface3d"] = viz.surface_figure(xs3, ys3, Z3, path=traj.points[:end], path_z=traj.loss[:end],
+                                           minima=minima, log_scale=surface.log_scale, camera=(-60, 30))
+    lap("surface_figure")
+    figs["curves"] = viz.loss_figure(traj.loss, traj.grad_norm, f_star=surface.f_star,
+                                     diverged_at=traj.diverged_at, tol=tol)
+    lap("loss_figure")
+    figs = {k: plotly.tools.return_figure_from_figure_or_data(f, validate_figure=True) for k, f in figs.items()}
+    lap("st_validate")
+    sizes = {k: len(pio.to_json(f, validate=False).encode()) for k, f in figs.items()}
+    lap("to_json")
+    return t, sizes, figs
+
+
+def _one_shot_cost(figs: dict, repeat: int = 5) -> dict:
+    """What building each finished figure in one ``go.Figure(spec)`` call costs, validated and not:
+    the price of the same figures if the builders assembled a plain spec first (see the report)."""
+    import plotly.graph_objects as go
+
+    out = {"validated_ms": 0.0, "unvalidated_ms": 0.0}
+    for fig in figs.values():
+        spec = fig if isinstance(fig, dict) else fig.to_dict()  # st.plotly_chart already made a dict
+        for key, kw in (("validated_ms", {}), ("unvalidated_ms", {"_validate": False})):
+            best = min(_timed(lambda s=spec, k=kw: go.Figure(s, **k)) for _ in range(repeat))
+            out[key] += 1e3 * best
+    return out
+
+
+def _timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def playground_specs(moves: int) -> list[dict[str, str]]:
+    """The figure JSON the playground sends, per chart key, for the first view and ``moves`` learning-rate
+    moves down the slider (AppTest: the exact specification strings of ``st.plotly_chart``)."""
+    from streamlit.testing.v1 import AppTest
+
+    from benchmarks.common import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    lr = float(at.select_slider(key="lr").value)
+    options = [float(o) for o in at.select_slider(key="lr").options]
+    out = [{e.proto.id.rsplit("-", 1)[-1]: e.proto.spec for e in at.get("plotly_chart")}]
+    for v in [o for o in options if o < lr][::-1][:moves]:
+        at.select_slider(key="lr").set_value(v).run()
+        out.append({e.proto.id.rsplit("-", 1)[-1]: e.proto.spec for e in at.get("plotly_chart")})
+    return out
+
+
+def full_script(quick: bool = False) -> dict:
+    """The whole playground script per rerun (every widget, table, formula panel and chart on the page,
+    whatever the page holds today) under Streamlit's AppTest: no browser, no WebSocket."""
+    from streamlit.testing.v1 import AppTest
+
+    from benchmarks.common import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    first_lr = at.select_slider(key="lr").value
+    options = [float(o) for o in at.select_slider(key="lr").options]
+    below = [v for v in options if v < float(first_lr)][::-1][: (8 if quick else 20)]
+    times = []
+    for v in below:
+        t = time.perf_counter()
+        at.select_slider(key="lr").set_value(v).run()
+        times.append(time.perf_counter() - t)
+    charts = {e.proto.id.rsplit("-", 1)[-1]: len(e.proto.spec.encode()) for e in at.get("plotly_chart")}
+    return {"section": "interaction", "case": "server: whole playground script per rerun (AppTest)",
+            "impl": "app.py, learning-rate moves", **summary_ms(times), "figure_bytes": charts,
+            "page_figure_bytes": sum(charts.values()), "exception": bool(at.exception)}
+
+
+def run(quick: bool = False) -> list[dict]:
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # "No runtime found" for st.cache_data
+    import streamlit.elements.plotly_chart  # noqa: F401  (sets Plotly's default template as the app does)
+
+    changes = 8 if quick else 20
+    rows = []
+    for label, name, opt_name, knobs, start, steps in SCENARIOS:
+        _page(name, opt_name, knobs, start, steps)  # compile this bucket, fill the grid cache
+        lrs = knobs["lr"] * np.geomspace(0.5, 0.9, changes)
+        per_stage = {s: [] for s in STAGES}
+        totals, sizes, figs = [], None, None
+        for lr in lrs:
+            t, sizes, figs = _page(name, opt_name, {**knobs, "lr": float(lr)}, start, steps)
+            for s in STAGES:
+                per_stage[s].append(t[s])
+            totals.append(sum(t.values()))
+        stats = summary_ms(totals)
+        rows.append({
+            "section": "interaction", "case": f"server: new params -> figure JSON ({label})",
+            "impl": "playground page work", **stats,
+            "stages_p50_ms": {s: 1e3 * float(np.median(v)) for s, v in per_stage.items()},
+            "figure_bytes": sizes, "page_figure_bytes": sum(sizes.values()),
+            "one_shot_figures_ms": _one_shot_cost(figs, 3 if quick else 5),
+        })
+    rows.append(full_script(quick))
+    return rows

@@ -1,0 +1,145 @@
+"""One run, Adam on Rosenbrock: Descent's ``descend`` against the loops a user would write instead.
+
+Same start (Rosenbrock's own, (-1.2, 1)), same hyperparameters (lr 0.01, torch's other defaults),
+float64 everywhere. Before any steady timing each path is compared with Descent's, step by step, in
+the tests' measure |a - b| / max(1, |b|) to 1e-9. Near the minimum Adam's normalised step is
+rounding noise (a sign), so long runs part at the last digits; the check then asks for agreement
+through 99% of the steps before Descent itself, started one ulp away (x or y, up or down), parts
+from its own path, and says so.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from benchmarks import prototypes, references
+from benchmarks.common import count_compiles, first_and_steady, timed
+from optim import descend, get_optimizer, step_bucket
+from surfaces import get_surface
+
+START = (-1.2, 1.0)
+HP = {"lr": 1e-2}  # betas (0.9, 0.999), eps 1e-8: torch's defaults
+TOL = 1e-9
+
+
+def _repeats(steps: int, quick: bool) -> dict[str, int]:
+    if quick:
+        return {"numpy": 1, "torch": 1, "jax": 5}
+    if steps >= 50_000:
+        return {"numpy": 1, "torch": 1, "jax": 10}
+    if steps >= 5_000:
+        return {"numpy": 3, "torch": 2, "jax": 20}
+    return {"numpy": 5, "torch": 3, "jax": 30}
+
+
+def _check(path, reference, self_spread: int) -> dict:
+    a = references.agreement(path, reference, TOL)
+    n = len(reference) - 1
+    a["ok"] = a["equal_through"] >= n or a["equal_through"] >= 0.99 * self_spread
+    a["self_spread_through"] = self_spread
+    return a
+
+
+def _self_spread(surface, adam, steps: int, reference) -> int:
+    """The last step Descent still agrees with itself to TOL when the start moves by one ulp."""
+    x, y = START
+    nudged = [(math.nextafter(x, math.inf), y), (math.nextafter(x, -math.inf), y),
+              (x, math.nextafter(y, math.inf)), (x, math.nextafter(y, -math.inf))]
+    return min(references.agreement(descend(surface, adam, HP, s, steps).points, reference, TOL)["equal_through"]
+               for s in nudged)
+
+
+def case(steps: int, quick: bool = False) -> list[dict]:
+    surface, adam = get_surface("rosenbrock"), get_optimizer("adam")
+    reps = _repeats(steps, quick)
+    rows: dict[str, dict] = {}
+
+    def run_descend():
+        return descend(surface, adam, HP, START, steps).points
+
+    # First calls (trace + compile + run) before anything else touches these buckets.
+    with count_compiles() as log:
+        rows["Descent descend()"] = first_and_steady(run_descend, 1)
+    rows["Descent descend()"]["xla_compile_s"] = log.seconds.get("xla_compile_s")
+    with count_compiles() as log:
+        rows["optax.adam + lax.scan (jit)"] = first_and_steady(lambda: references.optax_adam(START, steps, **HP), 1)
+    rows["optax.adam + lax.scan (jit)"]["xla_compile_s"] = log.seconds.get("xla_compile_s")
+    protos = {
+        "prototype: bookkeeping after the scan": "after_scan",
+        "prototype: + while loop to n steps": "to_n",
+    }
+    for label, variant in protos.items():
+        with count_compiles() as log:
+            rows[label] = first_and_steady(
+                lambda v=variant: prototypes.record_run(v, surface, adam, HP, START, steps), 1)
+        rows[label]["xla_compile_s"] = log.seconds.get("xla_compile_s")
+
+    # The check: every path against Descent's, and Descent against itself one ulp away.
+    reference = run_descend()
+    self_spread = _self_spread(surface, adam, steps, reference)
+    rows["optax.adam + lax.scan (jit)"]["check"] = _check(np.asarray(references.optax_adam(START, steps, **HP)),
+                                                          reference, self_spread)
+    for label, variant in protos.items():
+        rows[label]["check"] = _check(prototypes.record_run(variant, surface, adam, HP, START, steps)[0],
+                                      reference, self_spread)
+    rows["Descent descend()"]["check"] = {"max_dev": 0.0, "equal_through": steps, "ok": True, "reference": True}
+
+    # Steady state, best of N.
+    for label in ("Descent descend()", "optax.adam + lax.scan (jit)", *protos):
+        fn = {"Descent descend()": run_descend,
+              "optax.adam + lax.scan (jit)": lambda: references.optax_adam(START, steps, **HP)}.get(label)
+        if fn is None:
+            fn = lambda v=protos[label]: prototypes.record_run(v, surface, adam, HP, START, steps)  # noqa: E731
+        rows[label]["steady_s"] = min(timed(fn)[0] for _ in range(reps["jax"]))
+        rows[label]["compile_s"] = max(rows[label]["first_s"] - rows[label]["steady_s"], 0.0)
+    # Python loops: each timed run's own output is checked.
+    for label, fn, n in (("NumPy loop, hand-written gradient", references.numpy_adam, reps["numpy"]),
+                         ("torch.optim.Adam + autograd", references.torch_adam, reps["torch"])):
+        times, path = [], None
+        for _ in range(n):
+            t, path = timed(lambda f=fn: f(START, steps, **HP))
+            times.append(t)
+        rows[label] = {"steady_s": min(times), "check": _check(path, reference, self_spread)}
+
+    numpy_s = rows["NumPy loop, hand-written gradient"]["steady_s"]
+    torch_s = rows["torch.optim.Adam + autograd"]["steady_s"]
+    optax_s = rows["optax.adam + lax.scan (jit)"]["steady_s"]
+    out = []
+    for label, r in rows.items():
+        out.append({
+            "section": "single", "case": f"Adam on Rosenbrock, {steps:,} steps", "steps": steps, "impl": label,
+            **r, "steps_per_s": steps / r["steady_s"], "repeats": reps,
+            "x_vs_numpy": numpy_s / r["steady_s"], "x_vs_torch": torch_s / r["steady_s"],
+            "x_vs_optax": optax_s / r["steady_s"], "self_spread_through": self_spread,
+        })
+    return out
+
+
+def per_optimizer(steps: int = 5_000, quick: bool = False) -> list[dict]:
+    """Cost per step of ``descend`` for every optimizer code, next to the prototype with the bookkeeping
+    after the scan: where the runner's loop body stops being a plain chain, XLA:CPU's executor changes mode."""
+    from optim import OPTIMIZERS
+
+    surface, rows, reps = get_surface("rosenbrock"), [], (5 if quick else 15)
+    knobs = {"lr": 1e-4}  # small enough for every optimizer to stay finite
+    for name, opt in OPTIMIZERS.items():
+        if opt.code_name != name:  # aliases run the same code as their base
+            continue
+        descend(surface, opt, knobs, START, steps)
+        prototypes.record_run("after_scan", surface, opt, knobs, START, steps)
+        cur = min(timed(lambda o=opt: descend(surface, o, knobs, START, steps))[0] for _ in range(reps))
+        pro = min(timed(lambda o=opt: prototypes.record_run("after_scan", surface, o, knobs, START, steps))[0]
+                  for _ in range(reps))
+        rows.append({"section": "runner", "case": f"Rosenbrock, {steps:,} steps (scan of {step_bucket(steps):,})",
+                     "impl": name, "steady_s": cur, "ns_per_step": 1e9 * cur / steps,
+                     "prototype_after_scan_s": pro, "prototype_ns_per_step": 1e9 * pro / steps})
+    return rows
+
+
+def run(quick: bool = False) -> list[dict]:
+    rows = []
+    for steps in ((500, 5_000) if quick else (500, 5_000, 50_000)):
+        rows += case(steps, quick)
+    return rows + per_optimizer(5_000, quick)
