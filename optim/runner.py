@@ -250,13 +250,21 @@ def descend(
 
 
 def _broadcast_parameters(given: Mapping | None, resolve) -> dict[str, np.ndarray]:
-    """Validate every distinct value of batched parameters and merge them over the declared defaults."""
-    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in dict(given or {}).items()}
-    first = {k: np.ravel(a)[0] for k, a in arrays.items()}
-    for name, values in arrays.items():  # validate each distinct value once
-        for v in np.unique(values):
-            resolve({**first, name: float(v)})
-    return {**resolve(first), **arrays}
+    """Validate every distinct row of batched parameters; merge them over the declared defaults.
+
+    A row is one run's combination (Nesterov next to plain GD is valid, each on its own), so rows,
+    not single values, are checked, each once.
+    """
+    arrays = {k: np.atleast_1d(np.asarray(v, dtype=np.float64)) for k, v in dict(given or {}).items()}
+    if not arrays:
+        return resolve({})
+    names = sorted(arrays)
+    b = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    table = np.stack([np.broadcast_to(arrays[k], b).ravel() for k in names], axis=1)  # (rows, names)
+    for row in np.unique(table, axis=0):
+        resolve(dict(zip(names, row.tolist(), strict=True)))
+    scalars = {k: v for k, v in dict(given).items() if np.ndim(v) == 0}
+    return {**resolve({**scalars, **{k: table[0, i] for i, k in enumerate(names)}}), **arrays}
 
 
 def descend_batch(

@@ -371,3 +371,12 @@ def test_trajectory_record():
     hit = t.steps_to_tolerance(1e-3)
     assert hit is not None and t.grad_norm[hit] < 1e-3 <= t.grad_norm[:hit].min()
     assert math.isclose(float(np.linalg.norm(t.final)), float(np.linalg.norm(t.points[-1])))
+
+
+def test_batch_rows_are_validated_as_rows():
+    """Nesterov beside plain GD is a valid batch; an invalid row is refused even if its values appear elsewhere."""
+    sgd, bowl = get_optimizer("sgd"), get_surface("bowl")
+    ok = descend_batch(bowl, sgd, {"momentum": [0.0, 0.9], "nesterov": [0.0, 1.0]}, (1.0, 1.0), 10)
+    assert ok.final_points.shape == (2, 2)
+    with pytest.raises(ValueError, match="Nesterov"):
+        descend_batch(bowl, sgd, {"momentum": [0.9, 0.0], "nesterov": [0.0, 1.0]}, (1.0, 1.0), 10)
