@@ -67,7 +67,9 @@ xs, ys, Z = compute.grid(name, formula, compute.GRID_CONTOUR)
 others = [(p.point, p.value, p.kind) for p in surface.others]
 minima = [(m.point, m.value) for m in surface.minima]
 
+# Both rows are laid out first and filled 2-D first: the browser gets the cheap charts before the 3-D one.
 left, right = st.columns(2)
+curves, info = st.columns([3, 2])
 with left:
     st.subheader("Top view", help="Contours of f. Click anywhere to start the optimizer there.")
     contour = viz.contour_figure(
@@ -76,14 +78,6 @@ with left:
     )
     st.plotly_chart(contour, key="contour", on_select=_on_click, selection_mode="points",
                     config={"displayModeBar": False})
-with right:
-    st.subheader("Surface", help="Drag to rotate; the angle is also set under 'View and tolerance'.")
-    xs3, ys3, Z3 = compute.grid(name, formula, compute.GRID_3D)
-    surface3d = viz.surface_figure(xs3, ys3, Z3, path=traj.points[:end], path_z=traj.loss[:end], minima=minima,
-                                   log_scale=surface.log_scale, camera=(azimuth, elevation))
-    st.plotly_chart(surface3d, key="surface3d")
-
-curves, info = st.columns([3, 2])
 with curves:
     st.subheader("Loss and gradient norm" if schedule == "constant" else "Loss, gradient norm and step size")
     curves_fig = viz.loss_figure(traj.loss, traj.grad_norm, f_star=surface.f_star, diverged_at=traj.diverged_at,
@@ -94,10 +88,16 @@ with info:
     panels.summary_panel(summary, surface)
     st.dataframe(panels.step_table(traj), width="stretch")
     st.caption(surface.look_for if name != controls.FORMULA else "Your own surface.")
+with right:
+    st.subheader("Surface", help="Drag to rotate; the angle is also set under 'View and tolerance'.")
+    xs3, ys3, Z3 = compute.grid(name, formula, compute.GRID_3D)
+    surface3d = viz.surface_figure(xs3, ys3, Z3, path=traj.points[:end], path_z=traj.loss[:end], minima=minima,
+                                   log_scale=surface.log_scale, camera=(azimuth, elevation))
+    st.plotly_chart(surface3d, key="surface3d")
 
 st.subheader("The update rule")
 panels.formula_panel(optimizer, traj.hyperparameters)
-sections.anatomy_section(traj, optimizer, (xs, ys, Z), surface.log_scale)
+sections.anatomy_section(traj, optimizer, (xs3, ys3, Z3), surface.log_scale)
 sections.export_section(traj, name if formula is None else formula, optimizer, start,
                         {"Top view": contour, "Surface": surface3d, "Loss curves": curves_fig},
                         (xs, ys, Z), surface.log_scale)

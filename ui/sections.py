@@ -33,7 +33,7 @@ def anatomy_section(traj: Trajectory, optimizer: Optimizer, grid, log_scale: boo
     a = step_anatomy(traj, optimizer, k)
     left, right = st.columns([3, 2])
     with left:
-        xs, ys, Z = grid
+        xs, ys, Z = grid  # the 3-D view's coarser mesh: this chart is zoomed, and the page's payload adds up
         st.plotly_chart(viz.anatomy_figure(xs, ys, Z, path=traj.points, k=k, arrows=a.arrows, log_scale=log_scale),
                         key="anatomy", config={"displayModeBar": False})
     with right:
