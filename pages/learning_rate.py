@@ -76,14 +76,7 @@ with st.sidebar:
     st.caption(compute.backend_label())
 
 st.markdown(f"**{surface.title}**: ${surface.latex}$")
-if formula is not None:
-    from surfaces.formula import FormulaError, check_finite_at
-
-    try:
-        check_finite_at(surface, start)
-    except FormulaError as exc:
-        st.error(str(exc), icon=":material/edit:")
-        st.stop()
+controls.require_finite_start(surface, formula, start)
 
 hp_key = tuple(sorted(hp.items()))
 with st.spinner(f"Running {n} learning rates in one batched call (a new setup compiles first, about a second)…"):

@@ -44,14 +44,7 @@ with st.sidebar:
 
 st.markdown(f"**{surface.title}**: ${surface.latex}$")
 panels.preset_note(name, optimizer.name, hp, start, steps)
-if formula is not None:
-    from surfaces.formula import FormulaError, check_finite_at
-
-    try:
-        check_finite_at(surface, start)
-    except FormulaError as exc:
-        st.error(str(exc), icon=":material/edit:")
-        st.stop()
+controls.require_finite_start(surface, formula, start)
 
 hp_key = tuple(sorted(hp.items()))
 with st.spinner("Running the optimizer (the first run of a new setup compiles, about a second)…"):

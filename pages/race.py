@@ -137,6 +137,7 @@ with st.sidebar:
     st.caption(compute.backend_label())
 
 st.markdown(f"**{surface.title}**: ${surface.latex}$")
+controls.require_finite_start(surface, formula, start)
 racers = tuple(racer_row(i) for i in range(1, n + 1))
 st.session_state[SETUP] = (name, formula, start, steps, racers, schedule, sp)
 st.button("Fair race: tune every learning rate", key="fair_race", icon=":material/balance:", on_click=_fair_race,

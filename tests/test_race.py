@@ -3,15 +3,14 @@
 import dataclasses
 import json
 import math
-from contextlib import contextmanager
 
-import jax
 import numpy as np
 import pytest
 
 from optim import descend, get_optimizer
 from optim.race import MAX_RACERS, Racer, lr_grid, race, tune_learning_rate, tune_racers
 from surfaces import get_surface, surface_grid
+from tests.jaxlog import xla_compiles
 from viz.race import FIRST_RACER_TRACE, MAX_FRAMES, POSITIONS, frame_steps, loss_overlay, race_figure
 
 MIXED = (  # three optimizer codes; the sgd group mixes GD's momentum 0 with Nesterov's flag
@@ -85,22 +84,6 @@ def test_invalid_racers_are_named():
         race(s, [Racer.make("gd")], (np.nan, 0.0), 10, 1e-6)
     with pytest.raises(ValueError, match="racer 2"):
         tune_racers(s, [Racer.make("gd"), Racer.make("nesterov", {"momentum": 0.0})], s.start, 10)
-
-
-@contextmanager
-def xla_compiles():
-    """Counts XLA compiles inside the block (``jax.monitoring``, as tests/test_runner.py does)."""
-    seen = []
-
-    def listener(event, duration, **kwargs):
-        if event == "/jax/core/compile/backend_compile_duration":
-            seen.append(event)
-
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield seen
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
 
 
 def test_new_settings_and_racer_counts_compile_nothing():

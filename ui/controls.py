@@ -123,6 +123,19 @@ def surface_picker() -> tuple[str, str | None, Surface]:
         st.stop()
 
 
+def require_finite_start(surface: Surface, formula: str | None, start) -> None:
+    """A typed formula must be finite (with a finite gradient) at the start; otherwise say so and stop."""
+    if formula is None:
+        return
+    from surfaces.formula import FormulaError, check_finite_at
+
+    try:
+        check_finite_at(surface, start)
+    except FormulaError as exc:
+        st.error(str(exc), icon=":material/edit:")
+        st.stop()
+
+
 def optimizer_control() -> Optimizer:
     names = list(OPTIMIZERS)
     name = st.selectbox(
