@@ -1,9 +1,12 @@
 """Optimizer race: 2 to 6 optimizers, each with its own settings, on one surface from one start."""
 
+import json
+
 import pandas as pd
 import streamlit as st
 
 from optim import OPTIMIZERS, get_optimizer
+from optim.export import race_csv, race_records
 from optim.race import MAX_RACERS, Racer, lr_grid, race, settings_label, tune_racers
 from ui import compute, controls
 from viz.gif import paths_gif
@@ -185,7 +188,16 @@ st.dataframe(table, width="stretch", column_config={
 st.caption(f"{len(racers)} racers in {result.calls} compiled call{'s' if result.calls > 1 else ''} "
            "(racers running the same optimizer code share one vmapped call). Gradient evaluations count the "
            "steps taken: one gradient per step, up to the budget or the divergence.")
-st.download_button(
+stem = f"descent-race-{name if formula is None else 'formula'}"
+c1, c2, c3 = st.columns(3)
+c1.download_button("Paths (CSV)", lambda: race_csv(result), file_name=f"{stem}.csv", mime="text/csv",
+                   on_click="ignore", icon=":material/table:")
+c2.download_button(
+    "Runs (JSON, as the CLI)",
+    lambda: json.dumps(race_records(result, surface, name if formula is None else formula, start, schedule, sp),
+                       allow_nan=False),
+    file_name=f"{stem}.json", mime="application/json", on_click="ignore", icon=":material/data_object:")
+c3.download_button(
     "Animation for slides (GIF)", lambda: paths_gif(xs, ys, Z, result.points, labels, log_scale=surface.log_scale),
-    file_name=f"descent-race-{name if formula is None else 'formula'}.gif", mime="image/gif", on_click="ignore",
+    file_name=f"{stem}.gif", mime="image/gif", on_click="ignore",
     icon=":material/animated_images:", help="Drawn on the server when clicked (a few seconds); no browser needed.")

@@ -203,3 +203,29 @@ def test_a_schedule_applies_to_every_racer_as_in_descend():
         single = descend(surface, get_optimizer(r.optimizer), r.hp, (-1.2, 1.0), 200, schedule="step",
                          schedule_parameters=sp)
         np.testing.assert_allclose(result.points[:, i], single.points, rtol=1e-12, atol=1e-14)  # vmap: ulps
+
+
+def test_race_exports_follow_the_cli_schema():
+    import csv
+    import io
+
+    from optim.cli import main
+    from optim.export import race_csv, race_records
+
+    surface = get_surface("himmelblau")
+    racers = (Racer.make("gd", {"lr": 0.01}), Racer.make("adam", {"lr": 0.05}))
+    result = race(surface, racers, (0.0, 0.0), 30, 1e-6)
+    records = json.loads(json.dumps(race_records(result, surface, "himmelblau", (0.0, 0.0)), allow_nan=False))
+    for record, args in zip(records, (["--optimizer", "gd", "--lr", "0.01"], ["--optimizer", "adam", "--lr", "0.05"]),
+                            strict=True):
+        import contextlib
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["run", "--surface", "himmelblau", "--start", "0,0", "--steps", "30", *args]) == 0
+        cli = json.loads(out.getvalue())
+        assert set(record) == set(cli) and record["hyperparameters"] == cli["hyperparameters"]
+        np.testing.assert_allclose(record["trajectory"], cli["trajectory"], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(record["grad_norm"], cli["grad_norm"], rtol=1e-10, atol=1e-12)
+    rows = list(csv.DictReader(io.StringIO(race_csv(result))))
+    assert len(rows) == 2 * 31 and float(rows[-1]["x"]) == result.points[-1, 1, 0]
