@@ -4,23 +4,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from optim import OPTIMIZERS
-from tests.conftest import ROOT
+from tests.apptest import new_session, no_exception
 
-TIMEOUT = 120  # first compiles of the batched runs take longer than AppTest's 3 s default
 PAGE = "pages/landscape.py"
 
 
 def landscape(**query) -> AppTest:
     """A fresh session that opens the basins page directly (optionally with a link's query)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = v
+    at = new_session(**query)
     at.switch_page(PAGE)  # no custom url_path: the file name identifies the page before the first run
     return at.run()
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -47,7 +40,7 @@ def test_first_visit_opens_on_himmelblaus_four_basins():
 
 
 def test_arriving_from_the_playground_keeps_its_surface():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at = new_session().run()
     at.selectbox(key="surface").select("six-hump-camel").run()
     at.switch_page(PAGE).run()
     no_exception(at)

@@ -3,14 +3,9 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.apptest import new_session, no_exception
 
-TIMEOUT = 120  # a first compile of a new sweep shape takes longer than AppTest's 3 s default
 PAGE = "pages/learning_rate.py"
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
 
 
 def texts(at: AppTest) -> str:
@@ -20,9 +15,7 @@ def texts(at: AppTest) -> str:
 
 
 def open_page(surface: str = "bowl", **query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = v
+    at = new_session(**query)
     at.run()
     at.switch_page(PAGE).run()
     no_exception(at)

@@ -6,22 +6,17 @@ from streamlit.testing.v1 import AppTest
 
 from optim import OPTIMIZERS
 from optim.oned import CURVES
-from tests.conftest import ROOT
+from tests.apptest import new_session, no_exception
 
-TIMEOUT = 120  # a first compile takes longer than AppTest's 3 s default
 PAGE = "pages/oned.py"
 
 
 def fresh(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()  # run once: then switch
+    at = new_session().run()  # run once: then switch
     at.switch_page(PAGE)
     for k, v in query.items():
         at.query_params[k] = v
     return at.run()
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
 
 
 def table(at: AppTest):

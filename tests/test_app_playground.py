@@ -5,21 +5,12 @@ from streamlit.testing.v1 import AppTest
 
 from optim import OPTIMIZERS
 from surfaces import SURFACES
-from tests.conftest import ROOT
+from tests.apptest import new_session, no_exception
 from ui.presets import PRESETS
-
-TIMEOUT = 60  # a first compile takes longer than AppTest's 3 s default
 
 
 def fresh(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at.run()
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
+    return new_session(**query).run()
 
 
 def texts(at: AppTest) -> str:

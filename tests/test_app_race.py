@@ -6,17 +6,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.apptest import new_session
 
-TIMEOUT = 120  # first compiles of the batched runs take longer than AppTest's 3 s default
 PAGE = "pages/race.py"
 
 
 def race_page(**query) -> AppTest:
     """A fresh session that opens the race page directly (optionally with a link's query)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = v
+    at = new_session(**query)
     at.switch_page(PAGE)  # before the first run the file name identifies the page, not its url_path
     return at.run()
 
@@ -140,7 +137,7 @@ def test_fair_race_writes_the_tuned_rates_and_the_link_reproduces_the_race():
 
 
 def test_arriving_from_the_playground_keeps_its_surface():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at = new_session().run()
     at.selectbox(key="surface").select("booth").run()
     at.switch_page(PAGE).run()
     no_exception(at)

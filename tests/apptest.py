@@ -1,0 +1,19 @@
+"""Streamlit AppTest sessions through the entry file, as every page test opens them."""
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+TIMEOUT = 120  # a first compile takes longer than AppTest's 3 s default
+
+
+def new_session(**query) -> AppTest:
+    """A fresh, not yet run session of app.py with a link's query parameters set."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
