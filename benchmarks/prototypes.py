@@ -4,18 +4,12 @@ Nothing in the app uses these. They drive the registry's own optimizers (``Optim
 same torch-exact ``init``/``update``) on the registry's surfaces, so their numbers compare like with
 like, and the benchmark checks their output against ``descend`` / ``descend_batch`` before timing.
 
-* ``record_after_scan``: one run, recorded like ``descend``, with the divergence/convergence
-  bookkeeping and the "hold still" moved out of the loop body into one vectorized pass over the
-  record. On XLA:CPU the runner's body (value_and_grad, update, two index trackers, three holds,
-  three records) is a dependency graph of more than 8 kernels touching buffers over 512 bytes, and
-  XLA's ThunkExecutor then runs every iteration through its concurrent scheduler (~0.6 us of
-  bookkeeping per step, seen in ``perf`` as ThunkExecutor::ProcessCompletedOutEdges and malloc/free);
-  a body that is a plain chain runs sequentially at ~30-50 ns per step.
-* ``record_to_n``: the same with a ``while_loop`` that stops at the requested step (or at the first
-  non-finite point) instead of running the whole power-of-two bucket.
-* ``basins_final``: final points only for many starts, in float32 or float64, coordinates as two
-  ``(B,)`` arrays (structure of arrays: each elementwise op is one contiguous vector loop),
-  ``n_steps`` traced (no step bucket at all), processed in cache-sized chunks with ``lax.map``.
+The recorded-run prototypes measured here before (bookkeeping after the loop, a ``while_loop`` to
+the requested step) are now the runner itself (``optim.runner._run_single``). What stays:
+
+* ``basins_final``: final points only for many starts, in float32 or float64, without the runner's
+  per-run divergence/convergence trackers (``descend_batch`` now has the same structure-of-arrays,
+  chunked layout, with them): the floor the trackers and float64 cost against.
 """
 
 from __future__ import annotations
@@ -27,83 +21,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from optim import get_optimizer, step_bucket
+from optim import get_optimizer
 from surfaces import Surface
-
-
-def _norm(g) -> jax.Array:
-    return jnp.sqrt(sum(jnp.sum(x * x) for x in jax.tree.leaves(g)))
-
-
-def _hold(points, loss, grad_norm, stop):
-    """Repeat index ``min(k, stop)`` from there on, as the runner's record does after a hold."""
-    k = jnp.arange(points.shape[0])
-    idx = jnp.minimum(k, stop)
-    return points[idx], loss[idx], grad_norm[idx]
-
-
-@lru_cache(maxsize=64)
-def _record_after_scan(surface: Surface, code_name: str, bucket: int):
-    fns = get_optimizer(code_name).fns
-    value_and_grad = jax.value_and_grad(surface)
-
-    def run(w0, hp, n_steps):
-        def body(carry, t):  # a chain: gradient, update, record; nothing else
-            w, state = carry
-            f, g = value_and_grad(w)
-            w_new, state = fns.update(g, state, w, hp, t)
-            return (w_new, state), (w, f, _norm(g))
-
-        ts = jnp.arange(1, bucket + 1, dtype=jnp.int64)
-        (w, _), (points, loss, grad_norm) = lax.scan(body, (w0, fns.init(w0, hp)), ts)
-        f_end, g_end = value_and_grad(w)
-        points = jnp.concatenate([points, w[None]])
-        loss = jnp.concatenate([loss, f_end[None]])
-        grad_norm = jnp.concatenate([grad_norm, _norm(g_end)[None]])
-        k = jnp.arange(bucket + 1)
-        bad = ~(jnp.all(jnp.isfinite(points), axis=-1) & jnp.isfinite(loss)) & (k <= n_steps)
-        stop = jnp.where(bad.any(), jnp.argmax(bad), n_steps)
-        return _hold(points, loss, grad_norm, stop)
-
-    return jax.jit(run)
-
-
-@lru_cache(maxsize=64)
-def _record_to_n(surface: Surface, code_name: str, bucket: int):
-    fns = get_optimizer(code_name).fns
-    value_and_grad = jax.value_and_grad(surface)
-
-    def run(w0, hp, n_steps):
-        f0, g0 = value_and_grad(w0)
-        points = jnp.zeros((bucket + 1, 2), w0.dtype).at[0].set(w0)
-        loss = jnp.zeros(bucket + 1, w0.dtype).at[0].set(f0)
-        grad_norm = jnp.zeros(bucket + 1, w0.dtype).at[0].set(_norm(g0))
-
-        def going(c):
-            k, w, _, f, _, _, _, _ = c
-            return (k < n_steps) & jnp.isfinite(f) & jnp.all(jnp.isfinite(w))
-
-        def body(c):
-            k, w, state, f, g, points, loss, grad_norm = c
-            w, state = fns.update(g, state, w, hp, k + 1)
-            f, g = value_and_grad(w)
-            k = k + 1
-            return (k, w, state, f, g, points.at[k].set(w), loss.at[k].set(f), grad_norm.at[k].set(_norm(g)))
-
-        c0 = (jnp.int64(0), w0, fns.init(w0, hp), f0, g0, points, loss, grad_norm)
-        k, *_, points, loss, grad_norm = lax.while_loop(going, body, c0)
-        return _hold(points, loss, grad_norm, k)
-
-    return jax.jit(run)
-
-
-def record_run(variant: str, surface: Surface, optimizer, hyperparameters, start, steps: int):
-    """``(points, loss, grad_norm)`` sliced to ``steps + 1`` rows, as ``descend`` returns them."""
-    make = {"after_scan": _record_after_scan, "to_n": _record_to_n}[variant]
-    fn = make(surface, optimizer.code_name, step_bucket(steps))
-    hp = {k: np.float64(v) for k, v in sorted(optimizer.resolve(hyperparameters).items())}
-    out = fn(np.asarray(start, dtype=np.float64), hp, np.int64(steps))
-    return tuple(np.asarray(a)[: steps + 1] for a in out)
 
 
 # --- basins: final points only ------------------------------------------------------------------------

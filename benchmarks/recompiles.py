@@ -81,7 +81,8 @@ def run(quick: bool = False) -> list[dict]:
     # Batched: new knob values of the same batch shape.
     gd = get_optimizer("gd")
     starts = np.stack(np.meshgrid(np.linspace(-5, 5, 32), np.linspace(-5, 5, 32)), -1).reshape(-1, 2)
-    descend_batch(surf, gd, {"lr": 0.01}, starts, 500)
+    descend_batch(surf, gd, {"lr": 0.01}, starts, 500)  # one η for all runs: a scalar in the loop
+    descend_batch(surf, gd, {"lr": np.full(len(starts), 0.01)}, starts, 500)  # one per run: the other layout
     lrs = rng.uniform(0.001, 0.02, 10 if quick else 25)
     with count_compiles() as log:
         for lr in lrs:

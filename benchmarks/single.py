@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from benchmarks import prototypes, references
+from benchmarks import references
 from benchmarks.common import count_compiles, first_and_steady, timed
 from optim import descend, get_optimizer, step_bucket
 from surfaces import get_surface
@@ -66,32 +66,17 @@ def case(steps: int, quick: bool = False) -> list[dict]:
     with count_compiles() as log:
         rows["optax.adam + lax.scan (jit)"] = first_and_steady(lambda: references.optax_adam(START, steps, **HP), 1)
     rows["optax.adam + lax.scan (jit)"]["xla_compile_s"] = log.seconds.get("xla_compile_s")
-    protos = {
-        "prototype: bookkeeping after the scan": "after_scan",
-        "prototype: + while loop to n steps": "to_n",
-    }
-    for label, variant in protos.items():
-        with count_compiles() as log:
-            rows[label] = first_and_steady(
-                lambda v=variant: prototypes.record_run(v, surface, adam, HP, START, steps), 1)
-        rows[label]["xla_compile_s"] = log.seconds.get("xla_compile_s")
 
     # The check: every path against Descent's, and Descent against itself one ulp away.
     reference = run_descend()
     self_spread = _self_spread(surface, adam, steps, reference)
     rows["optax.adam + lax.scan (jit)"]["check"] = _check(np.asarray(references.optax_adam(START, steps, **HP)),
                                                           reference, self_spread)
-    for label, variant in protos.items():
-        rows[label]["check"] = _check(prototypes.record_run(variant, surface, adam, HP, START, steps)[0],
-                                      reference, self_spread)
     rows["Descent descend()"]["check"] = {"max_dev": 0.0, "equal_through": steps, "ok": True, "reference": True}
 
     # Steady state, best of N.
-    for label in ("Descent descend()", "optax.adam + lax.scan (jit)", *protos):
-        fn = {"Descent descend()": run_descend,
-              "optax.adam + lax.scan (jit)": lambda: references.optax_adam(START, steps, **HP)}.get(label)
-        if fn is None:
-            fn = lambda v=protos[label]: prototypes.record_run(v, surface, adam, HP, START, steps)  # noqa: E731
+    for label, fn in (("Descent descend()", run_descend),
+                      ("optax.adam + lax.scan (jit)", lambda: references.optax_adam(START, steps, **HP))):
         rows[label]["steady_s"] = min(timed(fn)[0] for _ in range(reps["jax"]))
         rows[label]["compile_s"] = max(rows[label]["first_s"] - rows[label]["steady_s"], 0.0)
     # Python loops: each timed run's own output is checked.
@@ -118,8 +103,7 @@ def case(steps: int, quick: bool = False) -> list[dict]:
 
 
 def per_optimizer(steps: int = 5_000, quick: bool = False) -> list[dict]:
-    """Cost per step of ``descend`` for every optimizer code, next to the prototype with the bookkeeping
-    after the scan: where the runner's loop body stops being a plain chain, XLA:CPU's executor changes mode."""
+    """Cost per step of ``descend`` (recorded, host copy included) for every optimizer code."""
     from optim import OPTIMIZERS
 
     surface, rows, reps = get_surface("rosenbrock"), [], (5 if quick else 15)
@@ -128,13 +112,9 @@ def per_optimizer(steps: int = 5_000, quick: bool = False) -> list[dict]:
         if opt.code_name != name:  # aliases run the same code as their base
             continue
         descend(surface, opt, knobs, START, steps)
-        prototypes.record_run("after_scan", surface, opt, knobs, START, steps)
         cur = min(timed(lambda o=opt: descend(surface, o, knobs, START, steps))[0] for _ in range(reps))
-        pro = min(timed(lambda o=opt: prototypes.record_run("after_scan", surface, o, knobs, START, steps))[0]
-                  for _ in range(reps))
-        rows.append({"section": "runner", "case": f"Rosenbrock, {steps:,} steps (scan of {step_bucket(steps):,})",
-                     "impl": name, "steady_s": cur, "ns_per_step": 1e9 * cur / steps,
-                     "prototype_after_scan_s": pro, "prototype_ns_per_step": 1e9 * pro / steps})
+        rows.append({"section": "runner", "case": f"Rosenbrock, {steps:,} steps (record of {step_bucket(steps):,})",
+                     "impl": name, "steady_s": cur, "ns_per_step": 1e9 * cur / steps})
     return rows
 
 

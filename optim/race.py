@@ -112,7 +112,7 @@ def _run_group(surface: Surface, code_name: str, hps: list[dict[str, float]], st
     hp = {k: np.asarray([h[k] for h in lanes], dtype=np.float64) for k in sorted(hps[0])}
     w0 = np.broadcast_to(np.asarray(start, dtype=np.float64), (len(lanes), 2))
     sp_lanes = {k: np.full(len(lanes), v, dtype=np.float64) for k, v in sorted(dict(sp or {}).items())}
-    fn = compiled_run(surface, code_name, "reverse", step_bucket(steps), True, True, schedule)
+    fn = compiled_run(surface, code_name, "reverse", step_bucket(steps), True, schedule)
     (_, _, _, conv), paths = fn(w0, hp, sp_lanes, np.int64(steps), np.float64(tol))
     # Slice on the host: slicing a device array to a new length compiles a small op.
     points, loss = (np.asarray(a)[: steps + 1, :b] for a in paths[:2])

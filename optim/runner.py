@@ -94,42 +94,50 @@ def _norm(tree) -> jax.Array:
     return jnp.sqrt(sum(jnp.sum(x * x) for x in jax.tree.leaves(tree)))
 
 
-def _run(loss_fn, fns, sched, method, bucket, record, record_state, w0, hp, sp, n_steps, tol):
-    """The whole run as one scan. Pure; ``record``, ``record_state`` and ``bucket`` are static.
+def _run_single(loss_fn, fns, sched, method, bucket, record_state, w0, hp, sp, n_steps):
+    """One recorded run, for ``descend``: a ``while_loop`` that stops after ``n_steps`` updates or at
+    the first index whose point or loss is not finite, writing each index into ``bucket``-sized records.
 
     At update t the schedule scales the learning rate, ``eta_t = hp["lr"] * m_t``, exactly as a
     torch LR scheduler rewrites the group's ``lr`` (so Adagrad's lr_decay and AdamW's decay see it).
+    Returns ``(k, record, extra)``: ``k`` the last index reached (``n_steps``, or where the run went
+    bad), ``record`` rows ``(x, y, f, ‖∇f‖, η)`` per index (η: the step size of the update that led
+    there; row 0 holds η₁), ``extra`` the optimizer state and gradient per update if asked for. Rows
+    past ``k`` are left as they were and the caller holds the record still from ``k``. Stopping
+    at ``n_steps`` rather than running the whole bucket saves up to half the steps; keeping the
+    bookkeeping out of the graph saves ~0.1 ms of small kernels per call (benchmarks/single.py).
     """
-    if record:
-        return _run_recorded(loss_fn, fns, sched, method, bucket, record_state, w0, hp, sp, n_steps, tol)
     value_and_grad = _value_and_grad(loss_fn, method)
+    f0, g0 = value_and_grad(w0)
+    state0, sched0 = fns.init(w0, hp), sched.init(sp)
+    lr1 = hp["lr"] * sched.multiplier(1, f0, sched0, sp)[0]  # so a run that is bad at its start still has an η
+    rows = lambda x, n: jnp.zeros((n, *jnp.shape(x)), jnp.result_type(x))  # noqa: E731
+    # One record, one row per index: x, y, f, ‖∇f‖ and the η of the update that led there (one
+    # buffer to fill and to copy to the host instead of four).
+    row = lambda w, f, g, lr: jnp.concatenate([w, jnp.stack([f, _norm(g), lr])])  # noqa: E731
+    record = jnp.zeros((bucket + 1, 5), jnp.result_type(w0)).at[0].set(row(w0, f0, g0, lr1))
+    extra = (jax.tree.map(lambda x: rows(x, bucket), state0), rows(g0, bucket)) if record_state else None
 
-    def body(carry, t):  # t = 1 .. bucket; this body handles index t - 1
-        w, state, sched_state, diverged_at, converged_at = carry
-        f, g = value_and_grad(w)
-        gn = _norm(g)
-        idx = t - 1
-        bad = ~(_all_finite(w) & jnp.isfinite(f))
-        diverged_at = jnp.where((diverged_at < 0) & bad & (idx <= n_steps), idx, diverged_at)
-        converged_at = jnp.where(
-            (converged_at < 0) & (diverged_at < 0) & (gn < tol) & (idx <= n_steps), idx, converged_at
-        )
-        m, sched_new = sched.multiplier(t, f, sched_state, sp)
-        w_new, state_new = fns.update(g, state, w, {**hp, "lr": hp["lr"] * m}, t)
-        move = (diverged_at < 0) & (t <= n_steps)
-        hold = lambda new, old: jax.tree.map(lambda a, b: jnp.where(move, a, b), new, old)  # noqa: E731
-        return (hold(w_new, w), hold(state_new, state), hold(sched_new, sched_state), diverged_at, converged_at), None
+    def going(c):
+        k, w, _, _, f, _, _, _ = c
+        return (k < n_steps) & _all_finite(w) & jnp.isfinite(f)
 
-    minus_one = jnp.asarray(-1, dtype=jnp.int64)
-    carry0 = (w0, fns.init(w0, hp), sched.init(sp), minus_one, minus_one)
-    ts = jnp.arange(1, bucket + 1, dtype=jnp.int64)
-    (w, _, _, diverged_at, converged_at), _ = lax.scan(body, carry0, ts)
-    f_end, g_end = value_and_grad(w)
-    gn_end = _norm(g_end)
-    bad_end = ~(_all_finite(w) & jnp.isfinite(f_end))
-    diverged_at = jnp.where((diverged_at < 0) & bad_end, bucket, diverged_at)
-    converged_at = jnp.where((converged_at < 0) & (diverged_at < 0) & (gn_end < tol), bucket, converged_at)
-    return (w, f_end, diverged_at, converged_at), None
+    def body(c):
+        k, w, state, sched_state, f, g, record, extra = c
+        t = k + 1
+        m, sched_state = sched.multiplier(t, f, sched_state, sp)
+        lr_t = hp["lr"] * m
+        w_new, state = fns.update(g, state, w, {**hp, "lr": lr_t}, t)
+        f_new, g_new = value_and_grad(w_new)
+        record = record.at[t].set(row(w_new, f_new, g_new, lr_t))
+        if record_state:
+            states, grads = extra
+            extra = (jax.tree.map(lambda r, x: r.at[k].set(x), states, state), grads.at[k].set(g))
+        return t, w_new, state, sched_state, f_new, g_new, record, extra
+
+    c0 = (jnp.asarray(0, dtype=jnp.int64), w0, state0, sched0, f0, g0, record, extra)
+    k, *_, record, extra = lax.while_loop(going, body, c0)
+    return k, record, extra
 
 
 def _run_recorded(loss_fn, fns, sched, method, bucket, record_state, w0, hp, sp, n_steps, tol):
@@ -171,13 +179,101 @@ def _run_recorded(loss_fn, fns, sched, method, bucket, record_state, w0, hp, sp,
     return summary, (points, loss, grad_norm, lr, states)
 
 
-@lru_cache(maxsize=256)
-def compiled_run(surface: Surface, code_name: str, method: str, bucket: int, record: bool, batched: bool,
-                 schedule: str = "constant", record_state: bool = False):
-    """The jitted run for one structural choice; cached so each compiles once per process.
+def _value_and_grad_xy(fn, method: str):
+    """``(x, y) -> (f, (df/dx, df/dy))`` for one run, from the surface's elementwise ``f(x, y)``."""
+    if method == "reverse":
+        return jax.value_and_grad(fn, argnums=(0, 1))
+    if method == "forward":
+        return lambda x, y: (fn(x, y), jax.jacfwd(fn, argnums=(0, 1))(x, y))
+    raise ValueError(f"unknown gradient method {method!r}; choose one of: {', '.join(GRADIENT_METHODS)}")
 
-    The returned function takes ``(w0, hp, sp, n_steps, tol)``: start, optimizer hyperparameters,
-    schedule parameters (dicts of float64 scalars, or of ``(B,)`` arrays when batched).
+
+def _run_final(surface, fns, sched, method, xy, hp, sp, n_steps, tol):
+    """Final points only, for a block of runs laid out as structure of arrays.
+
+    ``xy`` is ``(2, b)``: every coordinate is one contiguous vector and every elementwise operation
+    one vector loop over the block (the ``(b, 2)`` layout of ``vmap`` interleaves x and y). The loop
+    stops at ``n_steps`` itself (a traced bound: no step bucket, one compile for every step count),
+    and the trackers are the recorded run's rules, per run: ``diverged_at`` the first index whose
+    point or loss is not finite (the run holds still from there), ``converged_at`` the first finite
+    index with ``‖∇f‖ < tol`` (tested as ``‖∇f‖² < tol²``: no square root per step). The same
+    arithmetic as ``_run`` applies to each run, up to rounding where the compiler vectorises it
+    differently.
+    """
+    value_and_grad = jax.vmap(_value_and_grad_xy(surface.fn, method))
+    b = xy.shape[1]
+    batch = lambda tree: jax.tree.map(lambda a: jnp.broadcast_to(a, (b,)), tree)  # noqa: E731
+
+    def body(t, carry):  # t = 1 .. n_steps; this body handles index t - 1
+        w, state, sched_state, diverged_at, converged_at = carry
+        f, g = value_and_grad(*w)
+        gn2 = g[0] * g[0] + g[1] * g[1]
+        idx = t - 1
+        bad = ~(jnp.isfinite(w[0]) & jnp.isfinite(w[1]) & jnp.isfinite(f))
+        diverged_at = jnp.where((diverged_at < 0) & bad, idx, diverged_at)
+        converged_at = jnp.where((converged_at < 0) & (diverged_at < 0) & (gn2 < tol * tol), idx, converged_at)
+        m, sched_new = sched.multiplier(t, f, sched_state, sp)
+        w_new, state_new = fns.update(g, state, w, {**hp, "lr": hp["lr"] * m}, t)
+        move = diverged_at < 0
+        hold = lambda new, old: jax.tree.map(lambda a, c: jnp.where(move, a, c), new, old)  # noqa: E731
+        return hold(w_new, w), hold(state_new, state), batch(hold(sched_new, sched_state)), diverged_at, converged_at
+
+    w0 = (xy[0], xy[1])
+    minus_one = jnp.full((b,), -1, dtype=jnp.int32)
+    carry0 = (w0, batch(fns.init(w0, hp)), batch(sched.init(sp)), minus_one, minus_one)
+    w, _, _, diverged_at, converged_at = lax.fori_loop(jnp.int32(1), n_steps + 1, body, carry0)
+    f_end, g_end = value_and_grad(*w)
+    gn_end = jnp.sqrt(g_end[0] * g_end[0] + g_end[1] * g_end[1])
+    bad_end = ~(jnp.isfinite(w[0]) & jnp.isfinite(w[1]) & jnp.isfinite(f_end))
+    diverged_at = jnp.where((diverged_at < 0) & bad_end, n_steps, diverged_at)
+    converged_at = jnp.where((converged_at < 0) & (diverged_at < 0) & (gn_end < tol), n_steps, converged_at)
+    return jnp.stack(w), f_end, diverged_at, converged_at
+
+
+def final_chunk() -> int | None:
+    """Runs per block for final-points batches: 1,024 on a CPU (a block's state stays in the L1/L2
+    caches for every step), the whole batch at once on an accelerator. A batch of at most one block
+    runs as it is."""
+    return 1024 if jax.default_backend() == "cpu" else None
+
+
+@lru_cache(maxsize=128)
+def compiled_final(surface: Surface, code_name: str, method: str, schedule: str, chunk: int | None):
+    """The jitted final-points run: ``fn(xy, hp, sp, n_steps, tol)`` with ``xy`` of shape ``(2, B)``
+    and every hyperparameter a ``(B,)`` array; ``B`` a multiple of ``chunk``. Blocks of ``chunk``
+    runs go one after another (``lax.map``)."""
+    from optim.registry import get_optimizer
+    from optim.schedules import get_schedule
+
+    fns = get_optimizer(code_name).fns
+    sched = get_schedule(schedule).fns
+
+    def block(xy, hp, sp, n_steps, tol):
+        return _run_final(surface, fns, sched, method, xy, hp, sp, n_steps, tol)
+
+    def run(xy, hp, sp, n_steps, tol):
+        if chunk is None:
+            return block(xy, hp, sp, n_steps, tol)
+        blocks = lambda a: a.reshape(*a.shape[:-1], -1, chunk).swapaxes(0, -2)  # noqa: E731  (..., B) -> (k, ..., c)
+        per_run = lambda d: {k: v for k, v in d.items() if v.ndim}  # noqa: E731
+        shared = lambda d: {k: v for k, v in d.items() if not v.ndim}  # noqa: E731
+        parts = (blocks(xy), jax.tree.map(blocks, per_run(hp)), jax.tree.map(blocks, per_run(sp)))
+        w, f, div, conv = lax.map(
+            lambda p: block(p[0], {**shared(hp), **p[1]}, {**shared(sp), **p[2]}, n_steps, tol), parts)
+        unblock = lambda a: a.swapaxes(0, -2).reshape(*a.shape[1:-1], -1)  # noqa: E731
+        return unblock(w), f.reshape(-1), div.reshape(-1), conv.reshape(-1)
+
+    return jax.jit(run)
+
+
+@lru_cache(maxsize=256)
+def compiled_run(surface: Surface, code_name: str, method: str, bucket: int, batched: bool,
+                 schedule: str = "constant", record_state: bool = False):
+    """The jitted recorded run for one structural choice; cached so each compiles once per process.
+
+    The returned function takes ``(w0, hp, sp, n_steps)`` (single, ``_run_single``) or
+    ``(w0, hp, sp, n_steps, tol)`` (batched, ``_run_recorded`` under ``vmap``): start, optimizer
+    hyperparameters, schedule parameters (dicts of float64 scalars, or of ``(B,)`` arrays when batched).
     """
     from optim.registry import get_optimizer
     from optim.schedules import get_schedule
@@ -185,13 +281,16 @@ def compiled_run(surface: Surface, code_name: str, method: str, bucket: int, rec
     fns = get_optimizer(code_name).fns
     sched = get_schedule(schedule).fns
 
-    def single(w0, hp, sp, n_steps, tol):
-        return _run(surface, fns, sched, method, bucket, record, record_state, w0, hp, sp, n_steps, tol)
-
     if not batched:
-        return jax.jit(single)
-    # Paths come out time-major (bucket + 1, B, ...): half the memory of batch-major here.
-    return jax.jit(jax.vmap(single, in_axes=(0, 0, 0, None, None), out_axes=(0, 1)))
+        return jax.jit(lambda w0, hp, sp, n_steps: _run_single(
+            surface, fns, sched, method, bucket, record_state, w0, hp, sp, n_steps))
+
+    def one(w0, hp, sp, n_steps, tol):
+        return _run_recorded(surface, fns, sched, method, bucket, record_state, w0, hp, sp, n_steps, tol)
+
+    # Paths come out time-major (bucket + 1, B, ...): half the memory of batch-major here. A batch keeps
+    # the scan: under vmap a while loop would select between whole old and new records at every step.
+    return jax.jit(jax.vmap(one, in_axes=(0, 0, 0, None, None), out_axes=(0, 1)))
 
 
 def _as_hp(hp: Mapping[str, float]) -> dict[str, np.float64]:
@@ -236,16 +335,19 @@ def descend(
     steps = _check_steps(steps)
     w0 = _check_start(start)
     bucket = step_bucket(steps)
-    fn = compiled_run(surface, optimizer.code_name, gradient, bucket, True, False, schedule, record_state)
-    _, (points, loss, grad_norm, lr, states) = fn(w0, _as_hp(hp), _as_hp(sp), np.int64(steps), np.float64(0.0))
-    # Slice on the host: slicing a device array to a new length would compile a small op.
-    points, loss, grad_norm = (np.asarray(a)[: steps + 1] for a in (points, loss, grad_norm))
-    lr = np.asarray(lr)[:steps]
-    grads = None
+    fn = compiled_run(surface, optimizer.code_name, gradient, bucket, False, schedule, record_state)
+    k, record, extra = fn(w0, _as_hp(hp), _as_hp(sp), np.int64(steps))
+    # The record holds still from the last index reached: on the host (NumPy), where a gather over
+    # a few thousand rows costs microseconds; in the graph it was a dozen small kernels.
+    stop = int(k)
+    rows = np.asarray(record)[np.minimum(np.arange(steps + 1), stop)]
+    points, loss, grad_norm, lr = rows[:, :2], rows[:, 2], rows[:, 3], rows[1:, 4]
+    states = grads = None
     if record_state:
-        states, grads = jax.tree.map(lambda a: np.asarray(a)[:steps], states)
-    bad = ~(np.isfinite(points).all(axis=1) & np.isfinite(loss))
-    diverged_at = int(np.argmax(bad)) if bad.any() else None
+        before = np.minimum(np.arange(steps), max(stop - 1, 0))
+        states, grads = jax.tree.map(lambda a: np.asarray(a)[before], extra)
+    bad = not (np.isfinite(points[stop]).all() and np.isfinite(loss[stop]))
+    diverged_at = stop if bad else None
     return Trajectory(points, loss, grad_norm, diverged_at, steps, hp, lr, states, grads, schedule, sp)
 
 
@@ -302,15 +404,38 @@ def descend_batch(
     def as_batch(params: dict) -> dict[str, np.ndarray]:
         return {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (b,)) for k, v in sorted(params.items())}
 
+    if not keep_paths:
+        return _final_batch(surface, optimizer.code_name, gradient, schedule, np.broadcast_to(w0, (b, 2)),
+                            hp, sp, steps, tol)
     w0_b = np.broadcast_to(w0, (b, 2))
-    fn = compiled_run(surface, optimizer.code_name, gradient, step_bucket(steps), keep_paths, True, schedule)
+    fn = compiled_run(surface, optimizer.code_name, gradient, step_bucket(steps), True, schedule)
     (w, f, div, conv), paths = fn(w0_b, as_batch(hp), as_batch(sp), np.int64(steps), np.float64(tol))
     div, conv = np.asarray(div), np.asarray(conv)
     # Indices past the requested count belong to the padding of the bucket.
     conv = np.where(conv > steps, -1, conv)
     div = np.where(div > steps, -1, div)
-    points = loss = None
-    if keep_paths:
-        points = np.asarray(paths[0])[: steps + 1]
-        loss = np.asarray(paths[1])[: steps + 1]
+    points = np.asarray(paths[0])[: steps + 1]
+    loss = np.asarray(paths[1])[: steps + 1]
     return BatchResult(np.asarray(w), np.asarray(f), div, conv, points, loss)
+
+
+def _final_batch(surface, code_name, gradient, schedule, starts, hp, sp, steps, tol) -> BatchResult:
+    """Final points of ``B`` runs through ``compiled_final``, padded to whole blocks (repeats of the last run)."""
+    b = len(starts)
+    chunk = final_chunk()
+    if chunk is not None and b <= chunk:  # one block of its own size: padding a small batch is wasted work
+        chunk = None
+    size = b if chunk is None else -(-b // chunk) * chunk
+    pad = lambda a: np.concatenate([a, np.repeat(a[-1:], size - b, axis=0)]) if size > b else a  # noqa: E731
+    xy = np.ascontiguousarray(pad(starts).T)
+    fn = compiled_final(surface, code_name, gradient, schedule, chunk)
+    # Two layouts, so which knob varies never recompiles: every value shared by all runs (scalars in
+    # the loop: a basin map, 1.5x faster than streaming them), or every value one per run.
+    if all(np.size(v) == 1 for v in (*hp.values(), *sp.values())):
+        one = lambda a: np.float64(np.ravel(a)[0])  # noqa: E731
+    else:
+        one = lambda a: pad(np.broadcast_to(np.asarray(a, dtype=np.float64), (b,)))  # noqa: E731
+    w, f, div, conv = fn(xy, {k: one(v) for k, v in hp.items()}, {k: one(v) for k, v in sp.items()},
+                         np.int32(steps), np.float64(tol))
+    return BatchResult(np.asarray(w)[:, :b].T, np.asarray(f)[:b], np.asarray(div)[:b], np.asarray(conv)[:b],
+                       None, None)

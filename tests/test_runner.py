@@ -18,6 +18,7 @@ import pytest
 import torch
 
 from optim import MAX_STEPS, OPTIMIZERS, descend, descend_batch, get_optimizer, step_bucket
+from optim.runner import final_chunk
 from surfaces import get_surface
 from tests.jaxlog import COMPILE_EVENT, TRACE_EVENT, compile_log
 
@@ -116,6 +117,12 @@ def test_batch_changes_compile_nothing():
     with compile_log() as log:
         descend_batch(surface, adam, {"lr": [0.1, 0.2, 0.3, 0.4]}, (0.0, 0.0), 50)
     assert compiles(log) == 1, "a new batch size is a new shape"
+    chunk = final_chunk()
+    if chunk is not None:  # past one block, batches are padded to whole blocks: the same block count is free
+        descend_batch(surface, adam, {"lr": np.linspace(0.1, 0.2, chunk + 1)}, (0.0, 0.0), 50)
+        with compile_log() as log:
+            descend_batch(surface, adam, {"lr": np.linspace(0.1, 0.2, 2 * chunk)}, (0.0, 0.0), 50)
+        assert log == [], f"recompiled: {log}"
 
 
 def test_step_bucket():
@@ -178,6 +185,45 @@ def test_batch_broadcasts_hyperparameters_and_starts_together():
         descend_batch(surface, adam, {"lr": lrs}, np.zeros((4, 2)), 10)
 
 
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("schedule, sp", [("constant", None), ("plateau", {"patience": [2.0, 5.0, 9.0]}),
+                                          ("step", {"step_size": 7.0})])
+def test_final_points_layout_equals_the_recorded_batch(name, schedule, sp):
+    """Without paths, descend_batch runs blocks of structure-of-arrays runs to exactly ``steps``; with
+    paths, the vmapped scan over the bucket. Same runs: same indices, the same points up to rounding
+    (the compiler vectorises the two differently; 120 steps, before RMSprop's oscillation in the
+    valley amplifies an ulp into the third digit, which it does by step ~180 at lr 1e-2)."""
+    surface, opt = get_surface("rosenbrock"), get_optimizer(name)
+    starts = np.array([[-1.2, 1.0], [0.5, 0.5], [2.0, -1.0]])
+    lrs = np.array([1e-3, 1e-2, 0.5])  # the largest diverges for most optimizers here
+    sp_b = None if sp is None else {k: np.broadcast_to(v, (3,)) for k, v in sp.items()}
+    for hp in ({"lr": lrs}, {"lr": 1e-3}):
+        for gradient in ("reverse", "forward"):
+            kw = dict(tol=1e-3, gradient=gradient, schedule=schedule, schedule_parameters=sp_b)
+            final = descend_batch(surface, opt, hp, starts, 120, **kw)
+            recorded = descend_batch(surface, opt, hp, starts, 120, keep_paths=True, **kw)
+            assert final.points is None and final.loss is None
+            np.testing.assert_array_equal(final.diverged_at, recorded.diverged_at)
+            np.testing.assert_array_equal(final.converged_at, recorded.converged_at)
+            ok = recorded.diverged_at < 0
+            assert mixed_deviation(final.final_points[ok], recorded.final_points[ok]) <= 1e-9
+            assert np.array_equal(np.isfinite(final.final_loss), np.isfinite(recorded.final_loss))
+
+
+def test_final_points_batches_are_padded_to_whole_blocks():
+    """A batch that is not a whole number of blocks: every run is its own, the padding never shows."""
+    surface, gd = get_surface("himmelblau"), get_optimizer("gd")
+    n = (final_chunk() or 8) + 5
+    starts = np.stack([np.linspace(-4.5, 4.5, n), np.linspace(4.0, -4.0, n)], axis=1)
+    batch = descend_batch(surface, gd, {"lr": 0.01}, starts, 200, tol=1e-6)
+    assert batch.final_points.shape == (n, 2) and batch.converged_at.shape == (n,)
+    for i in (0, n // 2, n - 6, n - 1):
+        t = descend(surface, gd, {"lr": 0.01}, starts[i], 200)
+        assert mixed_deviation(batch.final_points[i], t.points[-1]) <= 1e-12
+        hit = t.steps_to_tolerance(1e-6)
+        assert batch.converged_at[i] == (-1 if hit is None else hit)
+
+
 @pytest.mark.parametrize("eta", [0.05, 0.2, 0.45])
 def test_converged_at_is_the_first_small_gradient(eta):
     """On the bowl ||grad f(x_k)|| = 2 |1 - 2 eta|^k ||x_0||: the first k below tol in closed form."""
@@ -199,6 +245,9 @@ def test_diverged_at_counts_only_requested_steps(steps, expected):
     bowl, gd = get_surface("bowl"), get_optimizer("gd")
     batch = descend_batch(bowl, gd, {"lr": 1.5}, (1.5, 1.0), steps, keep_paths=True)
     assert batch.diverged_at[0] == expected
+    final = descend_batch(bowl, gd, {"lr": 1.5}, (1.5, 1.0), steps)  # the final-points layout, same rule
+    assert final.diverged_at[0] == expected
+    np.testing.assert_array_equal(final.final_points, batch.final_points)
     single = descend(bowl, gd, {"lr": 1.5}, (1.5, 1.0), steps)
     assert single.diverged_at == (None if expected < 0 else expected)
     if expected > 0:
