@@ -312,3 +312,40 @@ def test_paths_gif_animates_every_path_without_a_browser():
     first = np.asarray(gif.convert("RGB"), dtype=int)
     gif.seek(gif.n_frames - 1)
     assert np.abs(np.asarray(gif.convert("RGB"), dtype=int) - first).sum() > 0  # the frames differ
+
+
+def _spec_built_figures():
+    xs, ys, Z = grid(himmelblau, ((-5, 5), (-5, 5)), 41)
+    pts, loss, gn = gd_himmelblau(300)
+    diverging = np.vstack([pts[:20], np.full((3, 2), np.inf)])
+    yield "contour", viz.contour_figure(xs, ys, Z, path=pts, minima=HIMMELBLAU_MINIMA, others=HIMMELBLAU_OTHERS,
+                                        log_scale=True, diverged_at=7, title="t")
+    yield "contour, diverging path", viz.contour_figure(xs, ys, Z, path=diverging, diverged_at=20)
+    yield "surface3d", viz.surface_figure(xs, ys, Z, path=pts, path_z=loss, minima=HIMMELBLAU_MINIMA,
+                                          log_scale=True, title="t")
+    yield "curves", viz.loss_figure(loss, gn, f_star=0.0, tol=1e-6, diverged_at=250)
+    yield "curves with step sizes", viz.loss_figure(loss, gn, lr=np.full(len(loss) - 1, 0.01), title="t")
+    yield "anatomy", viz.anatomy_figure(xs, ys, Z, path=pts, k=3, arrows={"-η∇f": np.array([0.1, 0.2]),
+                                                                          "Δw": np.array([0.1, 0.1])})
+
+
+@pytest.mark.parametrize("label, fig", list(_spec_built_figures()), ids=lambda v: v if isinstance(v, str) else "")
+def test_figures_built_as_specifications_pass_plotly_validation(label, fig):
+    """The playground's builders skip Plotly's validation for speed (viz/spec.py); the validating
+    constructor must accept every one of them unchanged: same traces, same layout keys."""
+    raw = fig.to_dict()
+    checked = go.Figure(raw).to_dict()  # raises on any unknown property or invalid value
+    assert [t["type"] for t in checked["data"]] == [t["type"] for t in raw["data"]]
+    assert [t.get("name") for t in checked["data"]] == [t.get("name") for t in raw["data"]]
+    for a, b in zip(raw["data"], checked["data"], strict=True):
+        assert set(a) == set(b), label
+    assert set(raw["layout"]) == set(checked["layout"])
+    assert raw["layout"]["template"] == checked["layout"]["template"]
+    strict_json(fig)
+
+
+def test_an_invalid_property_in_a_specification_is_caught_by_validation():
+    """The check above can fail: a misspelt property is refused by the validating constructor."""
+    fig = viz.spec.figure([dict(type="scatter", x=[1], y=[2], colour="red")], {})
+    with pytest.raises(ValueError, match="colour"):
+        go.Figure(fig.to_dict())

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .contour import contour_figure
+from . import spec
+from .contour import contour_spec
 
 # Okabe-Ito colours that stay apart from the path's vermillion and the viridis background.
 ARROW_COLOURS = ("#0072B2", "#CC79A7", "#E69F00", "#FFFFFF", "#56B4E9")
@@ -22,8 +23,8 @@ def anatomy_figure(xs, ys, Z, *, path, k: int, arrows: dict[str, np.ndarray], lo
     path = np.asarray(path, dtype=float)
     origin = path[k]
     # Not clickable: a 1 x 1 click grid keeps the trace list (and indices) without 3,600 markers.
-    fig = contour_figure(xs, ys, Z, path=path[: k + 2], start=path[0], log_scale=log_scale, title=title,
-                         click_grid=1)
+    data, layout = contour_spec(xs, ys, Z, path=path[: k + 2], start=path[0], log_scale=log_scale, title=title,
+                                click_grid=1)
     longest = max((float(np.hypot(*v)) for v in arrows.values() if np.all(np.isfinite(v))), default=0.0)
     span = max(xs[-1] - xs[0], ys[-1] - ys[0])
     half = float(np.clip(1.6 * longest, 0.02 * span, 0.5 * span))
@@ -32,12 +33,12 @@ def anatomy_figure(xs, ys, Z, *, path, k: int, arrows: dict[str, np.ndarray], lo
             continue
         colour = ARROW_COLOURS[i % len(ARROW_COLOURS)]
         tip = origin + np.asarray(v, dtype=float)
-        fig.add_annotation(x=tip[0], y=tip[1], ax=origin[0], ay=origin[1], xref="x", yref="y", axref="x",
-                           ayref="y", showarrow=True, arrowhead=3, arrowsize=1.2, arrowwidth=3,
-                           arrowcolor=colour, text="")
+        layout["annotations"].append(dict(
+            x=tip[0], y=tip[1], ax=origin[0], ay=origin[1], xref="x", yref="y", axref="x", ayref="y",
+            showarrow=True, arrowhead=3, arrowsize=1.2, arrowwidth=3, arrowcolor=colour, text=""))
         # a legend entry per arrow (annotations have none)
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=colour, width=4),
-                                 name=label, showlegend=True, hoverinfo="skip"))
-    fig.update_xaxes(range=[origin[0] - half, origin[0] + half])
-    fig.update_yaxes(range=[origin[1] - half, origin[1] + half])
-    return fig
+        data.append(dict(type="scatter", x=[None], y=[None], mode="lines", line=dict(color=colour, width=4),
+                         name=label, showlegend=True, hoverinfo="skip"))
+    layout["xaxis"]["range"] = [origin[0] - half, origin[0] + half]
+    layout["yaxis"]["range"] = [origin[1] - half, origin[1] + half]
+    return spec.figure(data, layout)

@@ -9,11 +9,12 @@ Long runs are thinned to each bucket's min and max (``thin_series``) so oscillat
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from . import style
+from . import spec, style
 from .thin import thin_path, thin_series
 
 HEIGHT = 460
@@ -31,7 +32,22 @@ def _floored(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     return drawn, finite & ~positive, floor
 
 
-def _series(fig, values, *, row, name, label, colour, log) -> None:
+@lru_cache(maxsize=4)
+def _panels(rows: int) -> dict:
+    """The axes of ``rows`` panels stacked over one shared step axis (``make_subplots``'s layout)."""
+    from plotly.subplots import make_subplots
+
+    grid = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.07,
+                         row_heights=[0.4, 0.35, 0.25] if rows == 3 else None)
+    return {k: v for k, v in grid.layout.to_plotly_json().items() if k != "template"}
+
+
+def _axes(row: int) -> dict:
+    suffix = "" if row == 1 else str(row)
+    return dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+
+
+def _series(data: list, values, *, row, name, label, colour, log) -> None:
     """One panel's curve (thinned), plus hollow markers for points drawn at the floor."""
     values = np.asarray(values, dtype=float).reshape(-1)
     if log:
@@ -39,20 +55,21 @@ def _series(fig, values, *, row, name, label, colour, log) -> None:
     else:
         drawn, at_floor = np.where(np.isfinite(values), values, np.nan), np.zeros(len(values), bool)
     idx, shown = thin_series(drawn, MAX_POINTS)
-    fig.add_trace(go.Scatter(
-        x=idx, y=shown, customdata=values[idx], name=name, mode="lines", line=dict(color=colour, width=2.5),
-        hovertemplate=f"step %{{x}}<br>{label} = %{{customdata:.4g}}<extra></extra>", showlegend=False,
-    ), row=row, col=1)
+    data.append(dict(
+        type="scatter", x=idx, y=shown, customdata=values[idx], name=name, mode="lines",
+        line=dict(color=colour, width=2.5), showlegend=False, **_axes(row),
+        hovertemplate=f"step %{{x}}<br>{label} = %{{customdata:.4g}}<extra></extra>",
+    ))
     k = np.flatnonzero(at_floor)
     if k.size:
         k = thin_path(k, FLOOR_MARKERS)[1].astype(np.int64)  # a few markers flag the floor; hover tells
-        fig.add_trace(go.Scatter(
-            x=k, y=drawn[k], customdata=values[k], name=f"{name} at floor", mode="markers",
+        data.append(dict(
+            type="scatter", x=k, y=drawn[k], customdata=values[k], name=f"{name} at floor", mode="markers",
             marker=dict(symbol="triangle-down-open", size=8, color=colour, line=dict(width=1.5)),
             hovertemplate=f"step %{{x}}<br>{label} = %{{customdata:.3g}} ≤ 0,"
                           "<br>drawn at the floor<extra></extra>",
-            showlegend=False,
-        ), row=row, col=1)
+            showlegend=False, **_axes(row),
+        ))
 
 
 def loss_figure(loss, grad_norm, *, f_star: float | None = None, diverged_at: int | None = None,
@@ -72,46 +89,50 @@ def loss_figure(loss, grad_norm, *, f_star: float | None = None, diverged_at: in
     n = max(len(loss), len(grad), 1)
 
     rows = 2 if lr is None else 3
-    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.07,
-                        row_heights=[0.4, 0.35, 0.25] if rows == 3 else None)
+    data: list[dict] = []
     if f_star is not None:
         top_label, top_values, top_log = "f − f*", loss - float(f_star), True
     else:
         finite = loss[np.isfinite(loss)]
         top_label, top_values, top_log = "f(x, y)", loss, bool(finite.size) and bool((finite > 0).all())
-    _series(fig, top_values, row=1, name="loss", label=top_label, colour=style.PATH, log=top_log)
-    _series(fig, grad, row=2, name="grad norm", label="‖∇f‖", colour=style.GRAD, log=True)
+    _series(data, top_values, row=1, name="loss", label=top_label, colour=style.PATH, log=top_log)
+    _series(data, grad, row=2, name="grad norm", label="‖∇f‖", colour=style.GRAD, log=True)
     if lr is not None:  # update t used lr[t - 1]: draw it at the step it produced
-        steps = np.arange(1, len(lr) + 1)
-        fig.add_trace(go.Scatter(
-            x=steps, y=np.asarray(lr, dtype=float), name="step size", mode="lines", showlegend=False,
-            line=dict(color=style.TOL, width=2.5, shape="hv"),
-            hovertemplate="update %{x}<br>η = %{y:.4g}<extra></extra>",
-        ), row=3, col=1)
+        data.append(dict(
+            type="scatter", x=np.arange(1, len(lr) + 1), y=np.asarray(lr, dtype=float), name="step size",
+            mode="lines", showlegend=False, line=dict(color=style.TOL, width=2.5, shape="hv"),
+            hovertemplate="update %{x}<br>η = %{y:.4g}<extra></extra>", **_axes(3),
+        ))
+    annotations, shapes = [], []
     if tol is not None and np.isfinite(tol) and tol > 0:
-        fig.add_trace(go.Scatter(
-            x=[0, n - 1], y=[float(tol), float(tol)], name="tolerance", mode="lines",
+        data.append(dict(
+            type="scatter", x=[0, n - 1], y=[float(tol), float(tol)], name="tolerance", mode="lines",
             line=dict(color=style.TOL, width=2, dash="dash"), showlegend=False,
-            hovertemplate=f"tolerance ‖∇f‖ = {float(tol):g}<extra></extra>",
-        ), row=2, col=1)
-        fig.add_annotation(text=f"tol = {float(tol):g}", x=1, xref="x2 domain", y=float(np.log10(tol)),
-                           yref="y2", xanchor="right", yanchor="bottom", showarrow=False,
-                           font=dict(color=style.TOL, size=13))
+            hovertemplate=f"tolerance ‖∇f‖ = {float(tol):g}<extra></extra>", **_axes(2),
+        ))
+        annotations.append(dict(text=f"tol = {float(tol):g}", x=1, xref="x2 domain", y=float(np.log10(tol)),
+                                yref="y2", xanchor="right", yanchor="bottom", showarrow=False,
+                                font=dict(color=style.TOL, size=13)))
 
-    style.base_layout(fig, height=HEIGHT if rows == 2 else HEIGHT + 160, title=title)
     last = max(n - 1, 1, diverged_at or 0)
-    fig.update_xaxes(range=[0, last], showline=True, linecolor="#444", mirror=True, ticks="outside")
-    fig.update_xaxes(title="step", row=rows, col=1)
-    fig.update_yaxes(showline=True, linecolor="#444", mirror=True, ticks="outside", exponentformat="power")
-    fig.update_yaxes(title=top_label, type="log" if top_log else "linear", row=1, col=1)
-    fig.update_yaxes(title="‖∇f‖", type="log", row=2, col=1)
-    if rows == 3:
-        fig.update_yaxes(title="step size η", type="log", row=3, col=1)
-    fig.update_layout(showlegend=False, hovermode="closest")
+    frame = dict(showline=True, linecolor="#444", mirror=True, ticks="outside")
+    titles = [(top_label, top_log), ("‖∇f‖", True), ("step size η", True)]
+    axes = {}
+    for row in range(1, rows + 1):
+        suffix = "" if row == 1 else str(row)
+        axes[f"xaxis{suffix}"] = dict(frame, range=[0, last])
+        text, log = titles[row - 1]
+        axes[f"yaxis{suffix}"] = dict(frame, exponentformat="power", title=dict(text=text),
+                                      type="log" if log else "linear")
+    axes[f"xaxis{'' if rows == 1 else rows}"]["title"] = dict(text="step")
     if diverged_at is not None:
         for axis in ("", "2", "3")[:rows]:
-            fig.add_shape(type="line", x0=diverged_at, x1=diverged_at, xref=f"x{axis}", y0=0, y1=1,
-                          yref=f"y{axis} domain", line=dict(color=style.DIVERGED, width=2, dash="dot"))
+            shapes.append(dict(type="line", x0=diverged_at, x1=diverged_at, xref=f"x{axis}", y0=0, y1=1,
+                               yref=f"y{axis} domain", line=dict(color=style.DIVERGED, width=2, dash="dot")))
         side = "right" if diverged_at > last / 2 else "left"
-        style.diverged_note(fig, diverged_at, xref="x", x=diverged_at, xanchor=side, y=1.0, yref="paper")
-    return fig
+        annotations.append(style.diverged_annotation(diverged_at, xref="x", x=diverged_at, xanchor=side, y=1.0,
+                                                     yref="paper"))
+    layout = spec.merge(style.layout(height=HEIGHT if rows == 2 else HEIGHT + 160, title=title),
+                        {k: dict(v) for k, v in _panels(rows).items()}, axes,
+                        dict(showlegend=False, hovermode="closest", annotations=annotations, shapes=shapes))
+    return spec.figure(data, layout)

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from . import style
+from . import spec, style
 from .contour import contour_figure
 from .curves import loss_figure
 from .scale import stationary
@@ -156,7 +156,8 @@ def stationary_figure(xs, ys, Z, points, *, log_scale: bool = False, title: str 
     items = stationary(points)
     minima = [(p, v) for p, v, kind in items if kind == "global minimum"]
     others = [(p, v, kind) for p, v, kind in items if kind != "global minimum"]
-    fig = contour_figure(xs, ys, Z, minima=minima, others=others, log_scale=log_scale, click_grid=2, title=title)
+    fig = spec.editable(contour_figure(xs, ys, Z, minima=minima, others=others, log_scale=log_scale, click_grid=2,
+                                       title=title))
     if len(items) <= MAX_LABELLED:  # the values beside the markers, readable on any colour of the map
         for (x, y), v, _ in items:
             fig.add_annotation(x=x, y=y, text=f"{0.0 if abs(v) < 1e-12 else v:.4g}", showarrow=False, yshift=-19,
@@ -190,11 +191,11 @@ def saddle_figures(xs, ys, Z, runs: Mapping[str, tuple[np.ndarray, np.ndarray, n
                 run[column] = np.where(np.isfinite(run[column]), np.maximum(run[column], 1e-15 * values.max()), np.nan)
     names = list(runs)
     first_points, first_loss, first_grad = runs[names[0]]
-    top = contour_figure(xs, ys, Z, path=first_points, others=[(saddle, float("nan"), "saddle")],
-                         log_scale=log_scale, click_grid=2)
+    top = spec.editable(contour_figure(xs, ys, Z, path=first_points, others=[(saddle, float("nan"), "saddle")],
+                                       log_scale=log_scale, click_grid=2))
     top.update_traces(name=names[0], selector=dict(name="path"))
     top.update_traces(showlegend=False, selector=dict(name="end"))
-    curves = loss_figure(first_loss, first_grad)
+    curves = spec.editable(loss_figure(first_loss, first_grad))
     for i, name in enumerate(names):
         colour = RUN_COLOURS[min(i, len(RUN_COLOURS) - 1)]
         points, loss, grad = runs[name]
@@ -209,9 +210,9 @@ def saddle_figures(xs, ys, Z, runs: Mapping[str, tuple[np.ndarray, np.ndarray, n
         steps = np.arange(len(loss))
         for row, values, label in ((1, loss, "f"), (2, grad, "‖∇f‖")):
             curves.add_trace(go.Scatter(x=steps, y=values, name=name, mode="lines", showlegend=row == 2,
-                                        line=dict(color=colour, width=2.5),
-                                        hovertemplate=f"{name}: step %{{x}}, {label} = %{{y:.3g}}<extra></extra>"),
-                             row=row, col=1)
+                                        line=dict(color=colour, width=2.5), xaxis="x" if row == 1 else f"x{row}",
+                                        yaxis="y" if row == 1 else f"y{row}",
+                                        hovertemplate=f"{name}: step %{{x}}, {label} = %{{y:.3g}}<extra></extra>"))
     curves.update_layout(showlegend=True)
     style.legend_on_top(curves)
     curves.update_xaxes(range=[0, max(max(cut.values()) - 1, 1)])

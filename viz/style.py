@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from . import spec
+
 TEMPLATE = "plotly_white"
 FONT = dict(family="Arial, Helvetica, sans-serif", size=15, color="#111111")
 COLORSCALE = "Viridis"
@@ -35,40 +37,53 @@ OTHER_NAME = "stationary point"  # a kind the table above does not know
 SYMBOL_3D = {"star": "diamond", "diamond": "diamond-open", "x": "x", "triangle-up": "circle-open"}
 
 
-def base_layout(fig: go.Figure, *, height: int, title: str = "", top: int | None = None) -> go.Figure:
+def layout(*, height: int, title: str = "", top: int | None = None) -> dict:
     """Template, font, fixed height, small margins (``top`` px above the plot, plus room for a title)."""
-    fig.update_layout(
-        template=TEMPLATE,
-        font=FONT,
+    out = dict(
+        template=spec.template(TEMPLATE),
+        font=dict(FONT),
         height=height,
         margin=dict(l=10, r=10, t=(top if top is not None else 16) + (30 if title else 0), b=10),
-        title=dict(text=title, x=0.02, xanchor="left", y=1, yref="container", yanchor="top",
-                   pad=dict(t=8), font=dict(size=18)) if title else None,
-        hoverlabel=dict(font_size=14),
+        hoverlabel=dict(font=dict(size=14)),
         showlegend=True,
     )
+    if title:
+        out["title"] = dict(text=title, x=0.02, xanchor="left", y=1, yref="container", yanchor="top",
+                            pad=dict(t=8), font=dict(size=18))
+    return out
+
+
+def legend_top() -> dict:
+    """A one-line legend above the plotting area, so it never covers the data."""
+    # traceorder "normal": with any legendgroup in the figure the default, "grouped", stacks
+    # a horizontal legend into one entry per line
+    return dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom", traceorder="normal",
+                bgcolor="rgba(255,255,255,0)", font=dict(size=14), itemsizing="constant")
+
+
+def diverged_annotation(step: int, **position) -> dict:
+    """A red 'diverged at step k' box; ``position`` overrides the default top-left placement."""
+    where = dict(xref="paper", yref="paper", x=0.01, y=0.99, xanchor="left", yanchor="top")
+    where.update(position)
+    return dict(text=f"<b>diverged at step {int(step)}</b>", showarrow=False, font=dict(color=DIVERGED, size=16),
+                bgcolor="rgba(255,255,255,0.9)", bordercolor=DIVERGED, borderwidth=1.5, borderpad=4,
+                name="diverged", **where)
+
+
+def base_layout(fig: go.Figure, *, height: int, title: str = "", top: int | None = None) -> go.Figure:
+    """``layout`` applied to a graph-object figure."""
+    fig.update_layout(**layout(height=height, title=title, top=top))
     return fig
 
 
 def legend_on_top(fig: go.Figure) -> None:
-    """A one-line legend above the plotting area, so it never covers the data."""
-    fig.update_layout(
-        # traceorder "normal": with any legendgroup in the figure the default, "grouped", stacks
-        # a horizontal legend into one entry per line
-        legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom", traceorder="normal",
-                    bgcolor="rgba(255,255,255,0)", font=dict(size=14), itemsizing="constant"),
-    )
+    """``legend_top`` applied to a graph-object figure."""
+    fig.update_layout(legend=legend_top())
 
 
 def diverged_note(fig: go.Figure, step: int, **position) -> None:
-    """A red 'diverged at step k' box; ``position`` overrides the default top-left placement."""
-    where = dict(xref="paper", yref="paper", x=0.01, y=0.99, xanchor="left", yanchor="top")
-    where.update(position)
-    fig.add_annotation(
-        text=f"<b>diverged at step {int(step)}</b>", showarrow=False, font=dict(color=DIVERGED, size=16),
-        bgcolor="rgba(255,255,255,0.9)", bordercolor=DIVERGED, borderwidth=1.5, borderpad=4,
-        name="diverged", **where,
-    )
+    """``diverged_annotation`` added to a graph-object figure."""
+    fig.add_annotation(**diverged_annotation(step, **position))
 
 
 def marker_style(kind: str, *, three_d: bool = False) -> dict:

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from . import style
+from . import spec, style
 from .scale import Heights, as_path, bilinear, heights_for, last_finite, stationary
 from .thin import thin_path
 
@@ -34,7 +34,7 @@ def camera_eye(azimuth_deg: float, elevation_deg: float, distance: float = EYE_D
                 z=distance * math.sin(el))
 
 
-def _path_traces(path, path_z, heights: Heights, lift: float, xs, ys, Z) -> list[go.Scatter3d]:
+def _path_traces(path, path_z, heights: Heights, lift: float, xs, ys, Z) -> list[dict]:
     pts = as_path(path)
     if len(pts) == 0:
         return []
@@ -53,8 +53,8 @@ def _path_traces(path, path_z, heights: Heights, lift: float, xs, ys, Z) -> list
     h[outside] = np.nan
     idx, _ = thin_path(pts, MAX_PATH_POINTS)
     steps_f = np.stack([idx.astype(float), fz[idx]], axis=1)  # hover: step and the true loss
-    traces = [go.Scatter3d(
-        x=pts[idx, 0], y=pts[idx, 1], z=h[idx], name="path", mode="lines+markers",
+    traces = [dict(
+        type="scatter3d", x=pts[idx, 0], y=pts[idx, 1], z=h[idx], name="path", mode="lines+markers",
         line=dict(color=style.PATH, width=6), marker=dict(color=style.PATH, size=2.5),
         customdata=steps_f,
         hovertemplate="step %{customdata[0]}<br>x = %{x:.4g}<br>y = %{y:.4g}"
@@ -67,8 +67,8 @@ def _path_traces(path, path_z, heights: Heights, lift: float, xs, ys, Z) -> list
     for name, k, colour, symbol in ends:
         if not np.isfinite(h[k]):
             continue
-        traces.append(go.Scatter3d(
-            x=pts[k:k + 1, 0], y=pts[k:k + 1, 1], z=h[k:k + 1] + lift, name=name, mode="markers",
+        traces.append(dict(
+            type="scatter3d", x=pts[k:k + 1, 0], y=pts[k:k + 1, 1], z=h[k:k + 1] + lift, name=name, mode="markers",
             marker=dict(color=colour, size=7, symbol=symbol, line=dict(color=style.WHITE, width=2)),
             customdata=np.array([[k, fz[k]]], dtype=float),
             hovertemplate=f"{name} (step %{{customdata[0]}})<br>x = %{{x:.4g}}<br>y = %{{y:.4g}}"
@@ -77,14 +77,14 @@ def _path_traces(path, path_z, heights: Heights, lift: float, xs, ys, Z) -> list
     return traces
 
 
-def _minima_trace(minima, heights: Heights, lift: float) -> go.Scatter3d | None:
+def _minima_trace(minima, heights: Heights, lift: float) -> dict | None:
     pts = stationary(minima)
     if not pts:
         return None
     xy = np.array([p for p, _, _ in pts], dtype=float)
     values = np.array([v for _, v, _ in pts], dtype=float)
-    return go.Scatter3d(
-        x=xy[:, 0], y=xy[:, 1], z=heights(values) + lift, name="global minimum", mode="markers",
+    return dict(
+        type="scatter3d", x=xy[:, 0], y=xy[:, 1], z=heights(values) + lift, name="global minimum", mode="markers",
         marker=style.marker_style("global minimum", three_d=True), customdata=values,
         hovertemplate="global minimum<br>x = %{x:.4g}<br>y = %{y:.4g}"
                       "<br>f = %{customdata:.6g}<extra></extra>",
@@ -110,9 +110,8 @@ def surface_figure(xs, ys, Z, *, path=None, path_z=None, minima=(), log_scale: b
     lift = LIFT * (heights.cap - heights.lo)
     ticks = heights.ticks()
 
-    fig = go.Figure()
-    fig.add_trace(go.Surface(
-        x=xs, y=ys, z=heights(Z).astype(np.float32), name="surface", colorscale=style.COLORSCALE,
+    data = [dict(
+        type="surface", x=xs, y=ys, z=heights(Z).astype(np.float32), name="surface", colorscale=style.COLORSCALE,
         cmin=heights.lo, cmax=heights.cap, showscale=True, opacity=1.0,
         colorbar=dict(title=dict(text=heights.short_label, side="top"), thickness=14, len=0.75, x=0.98,
                       **ticks),
@@ -121,28 +120,27 @@ def surface_figure(xs, ys, Z, *, path=None, path_z=None, minima=(), log_scale: b
         lighting=dict(ambient=0.75, diffuse=0.5, specular=0.05, roughness=0.9),
         hovertemplate="x = %{x:.3g}<br>y = %{y:.3g}<br>" + ("log(1 + f − min f)" if log_scale else "f")
                       + " = %{z:.4g}<extra></extra>",
-    ))
-    for trace in _path_traces(path, path_z, heights, lift, xs, ys, Z):
-        fig.add_trace(trace)
+    )]
+    data += _path_traces(path, path_z, heights, lift, xs, ys, Z)
     minima_trace = _minima_trace(minima, heights, lift)
     if minima_trace is not None:
-        fig.add_trace(minima_trace)
+        data.append(minima_trace)
 
     axis = dict(showbackground=True, backgroundcolor="#F4F4F4", gridcolor="#C8C8C8", zerolinecolor="#999999",
-                title_font=dict(size=16), tickfont=dict(size=12))
-    style.base_layout(fig, height=HEIGHT, title=title, top=30)
-    style.legend_on_top(fig)
-    fig.update_layout(
+                tickfont=dict(size=12))
+    title_font = dict(font=dict(size=16))
+    layout = spec.merge(style.layout(height=HEIGHT, title=title, top=30), dict(
+        legend=style.legend_top(),
         uirevision="surface3d",
         scene=dict(
-            xaxis=dict(axis, title="x", range=[float(xs[0]), float(xs[-1])]),
-            yaxis=dict(axis, title="y", range=[float(ys[0]), float(ys[-1])]),
-            zaxis=dict(axis, title=dict(text="f − min f (log)" if log_scale else "f(x, y)"),
+            xaxis=dict(axis, title=dict(title_font, text="x"), range=[float(xs[0]), float(xs[-1])]),
+            yaxis=dict(axis, title=dict(title_font, text="y"), range=[float(ys[0]), float(ys[-1])]),
+            zaxis=dict(axis, title=dict(title_font, text="f − min f (log)" if log_scale else "f(x, y)"),
                        range=[heights.lo, heights.cap + 3 * lift], **ticks),
             aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
             camera=dict(eye=camera_eye(*camera), up=dict(x=0, y=0, z=1), center=dict(x=0, y=0, z=-0.1)),
             uirevision="surface3d",
         ),
         margin=dict(l=0, r=0, b=0),  # the scene fills its box; the legend needs the top margin
-    )
-    return fig
+    ))
+    return spec.figure(data, layout)

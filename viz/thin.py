@@ -52,18 +52,15 @@ def thin_series(values, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]
     if n <= max(int(max_points), 2):
         return np.arange(n, dtype=np.int64), vals
     n_buckets = max((int(max_points) - 2) // 2, 1)
-    edges = np.linspace(1, n - 1, n_buckets + 1).astype(np.int64)
-    keep = []
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        if hi <= lo:
-            continue
-        chunk = vals[lo:hi]
-        finite = np.isfinite(chunk)
-        if not finite.any():
-            keep.append(lo)
-            continue
-        masked_lo = np.where(finite, chunk, np.inf)
-        masked_hi = np.where(finite, chunk, -np.inf)
-        keep.extend((lo + int(np.argmin(masked_lo)), lo + int(np.argmax(masked_hi))))
-    idx = _as_index(n, np.asarray(keep, dtype=np.int64))
+    edges = np.unique(np.linspace(1, n - 1, n_buckets + 1).astype(np.int64))  # buckets [e_i, e_i+1)
+    lo, span = edges[:-1], vals[edges[0]:edges[-1]]
+    finite = np.isfinite(span)
+    bucket = np.repeat(np.arange(len(lo)), np.diff(edges))  # the bucket of each value in ``span``
+    keep = []  # a bucket with nothing finite: every value is ±inf there, so both picks are its first index
+    for masked, reduce in ((np.where(finite, span, np.inf), np.minimum), (np.where(finite, span, -np.inf), np.maximum)):
+        extreme = reduce.reduceat(masked, lo - edges[0])
+        hits = np.flatnonzero(masked == extreme[bucket])  # the first hit in each bucket is its argmin / argmax
+        _, first = np.unique(bucket[hits], return_index=True)
+        keep.append(edges[0] + hits[first])
+    idx = _as_index(n, np.concatenate(keep))
     return idx, vals[idx]
