@@ -28,7 +28,7 @@ try {  // main-thread tasks over 50 ms: the browser's own share of a move
 } catch (e) {}
 (() => {
   const last = {};
-  const name = (gd) => {  // the st.plotly_chart key (Streamlit puts class st-key-KEY on the element)
+  const name = (gd) => {  // the chart's key (Streamlit puts class st-key-KEY on a keyed element)
     const el = gd.closest('[class*="st-key-"]');
     const c = el && Array.from(el.classList).find(c => c.startsWith('st-key-'));
     return c ? c.slice(7) : (gd._fullLayout.scene ? '3d' : 'chart');
@@ -51,14 +51,14 @@ try {  // main-thread tasks over 50 ms: the browser's own share of a move
 """
 SEEN = ("([k, want]) => { const c = window.__bench.changes.slice(k).map(x => x[0]); "
         "return want.every(w => c.includes(w)); }")
-TWO_D = ("contour", "curves")  # the playground's st.plotly_chart keys
+TWO_D = ("contour", "curves")  # the playground's chart keys
 THREE_D = ("surface3d",)
 CHART_ID = re.compile(rb"\$\$ID-[0-9a-f]{32}-")
 SLIDER = '[data-testid="stSlider"] input[type="range"]'  # the first one is the learning rate
 
 
 def chart_key(data: bytes) -> str | None:
-    """The st.plotly_chart key in a ForwardMsg: its element id ``$$ID-<hash>-<key>`` is a protobuf
+    """A chart's key in a ForwardMsg: its element id ``$$ID-<hash>-<key>`` is a protobuf
     string, so the byte before it is its length."""
     m = CHART_ID.search(data[:1000])
     if not m or m.start() == 0 or data[m.start() - 1] >= 128:
@@ -176,7 +176,8 @@ RENDER = """async ([spec, fresh]) => {
 def render_costs(browser, specs: list[dict[str, str]]) -> dict[str, dict]:
     """Plotly alone, no Streamlit and no server: plotly.js (the copy plotly.py ships; Streamlit bundles
     the same major version) draws each chart's JSON as the playground sent it, then redraws it with
-    the next move's JSON (``Plotly.react``, what Streamlit calls on an update), until painted."""
+    the next move's JSON (``Plotly.react``, what the playground's chart component calls on an update),
+    until painted."""
     from pathlib import Path
 
     import plotly

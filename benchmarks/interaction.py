@@ -2,10 +2,10 @@
 
 The work mirrors ``pages/playground.py`` without the Streamlit script runner: the cached grids
 (``ui.compute.grid``, a cache hit after the first call), the run (``ui.compute.run``, a cache miss:
-every move brings a new learning rate), ``summarize``, the three ``viz`` builders, and what
-``st.plotly_chart`` does with each figure (``plotly.tools.return_figure_from_figure_or_data`` with
-validation, then ``plotly.io.to_json``). Streamlit's own theme template is active, as in the app.
-Bytes are the three figure specifications as sent (JSON, NumPy arrays base64-encoded by Plotly 7).
+every move brings a new learning rate), ``summarize``, the three ``viz`` builders, and what the
+page's chart component (``ui.chart.plotly_react``) does with each figure: ``plotly.io.to_json``
+without validation (the builders' output is validated by the tests, see ``viz/spec.py``). Bytes
+are the three figure specifications as sent (JSON, NumPy arrays base64-encoded by Plotly 7).
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ SCENARIOS = (  # (label, surface, optimizer, base knobs, start, steps)
     ("first visit: radial, GD, 200 steps", "radial", "gd", {"lr": 0.01}, (0.5, 1.0), 200),
     ("heavy: Rosenbrock, Adam, 5,000 steps", "rosenbrock", "adam", {"lr": 0.01}, (-1.2, 1.0), 5000),
 )
-STAGES = ("run", "summarize", "grids", "contour_figure", "surface_figure", "loss_figure", "st_validate", "to_json")
+STAGES = ("run", "summarize", "grids", "contour_figure", "surface_figure", "loss_figure", "to_json")
 
 
 def _page(name, opt_name, knobs, start, steps, tol=1e-6) -> tuple[dict, dict, dict]:
     """One rerun's numeric and figure work; returns (seconds per stage, bytes per figure, the figures)."""
     import plotly.io as pio
-    import plotly.tools
 
     import viz
     from optim import get_optimizer
@@ -64,36 +63,26 @@ def _page(name, opt_name, knobs, start, steps, tol=1e-6) -> tuple[dict, dict, di
     figs["curves"] = viz.loss_figure(traj.loss, traj.grad_norm, f_star=surface.f_star,
                                      diverged_at=traj.diverged_at, tol=tol)
     lap("loss_figure")
-    figs = {k: plotly.tools.return_figure_from_figure_or_data(f, validate_figure=True) for k, f in figs.items()}
-    lap("st_validate")
     sizes = {k: len(pio.to_json(f, validate=False).encode()) for k, f in figs.items()}
     lap("to_json")
     return t, sizes, figs
 
 
-def _one_shot_cost(figs: dict, repeat: int = 5) -> dict:
-    """What building each finished figure in one ``go.Figure(spec)`` call costs, validated and not:
-    the price of the same figures if the builders assembled a plain spec first (see the report)."""
-    import plotly.graph_objects as go
+def chart_specs(at) -> dict[str, str]:
+    """Figure JSON per chart key on an AppTest page: ``st.plotly_chart`` and ``ui.chart.plotly_react`` alike."""
+    import json
 
-    out = {"validated_ms": 0.0, "unvalidated_ms": 0.0}
-    for fig in figs.values():
-        spec = fig if isinstance(fig, dict) else fig.to_dict()  # st.plotly_chart already made a dict
-        for key, kw in (("validated_ms", {}), ("unvalidated_ms", {"_validate": False})):
-            best = min(_timed(lambda s=spec, k=kw: go.Figure(s, **k)) for _ in range(repeat))
-            out[key] += 1e3 * best
+    out = {e.proto.id.rsplit("-", 1)[-1]: e.proto.spec for e in at.get("plotly_chart")}
+    for e in at.get("bidi_component"):
+        figure = json.loads(e.proto.json).get("figure") if e.proto.component_name == "descent.plotly_react" else None
+        if figure:
+            out[e.key] = figure
     return out
-
-
-def _timed(fn) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
 
 
 def playground_specs(moves: int) -> list[dict[str, str]]:
     """The figure JSON the playground sends, per chart key, for the first view and ``moves`` learning-rate
-    moves down the slider (AppTest: the exact specification strings of ``st.plotly_chart``)."""
+    moves down the slider (AppTest: the exact specification strings the charts receive)."""
     from streamlit.testing.v1 import AppTest
 
     from benchmarks.common import ROOT
@@ -102,10 +91,10 @@ def playground_specs(moves: int) -> list[dict[str, str]]:
     at.run()
     lr = float(at.select_slider(key="lr").value)
     options = [float(o) for o in at.select_slider(key="lr").options]
-    out = [{e.proto.id.rsplit("-", 1)[-1]: e.proto.spec for e in at.get("plotly_chart")}]
+    out = [chart_specs(at)]
     for v in [o for o in options if o < lr][::-1][:moves]:
         at.select_slider(key="lr").set_value(v).run()
-        out.append({e.proto.id.rsplit("-", 1)[-1]: e.proto.spec for e in at.get("plotly_chart")})
+        out.append(chart_specs(at))
     return out
 
 
@@ -126,7 +115,7 @@ def full_script(quick: bool = False) -> dict:
         t = time.perf_counter()
         at.select_slider(key="lr").set_value(v).run()
         times.append(time.perf_counter() - t)
-    charts = {e.proto.id.rsplit("-", 1)[-1]: len(e.proto.spec.encode()) for e in at.get("plotly_chart")}
+    charts = {k: len(v.encode()) for k, v in chart_specs(at).items()}
     return {"section": "interaction", "case": "server: whole playground script per rerun (AppTest)",
             "impl": "app.py, learning-rate moves", **summary_ms(times), "figure_bytes": charts,
             "page_figure_bytes": sum(charts.values()), "exception": bool(at.exception)}
@@ -134,7 +123,6 @@ def full_script(quick: bool = False) -> dict:
 
 def run(quick: bool = False) -> list[dict]:
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # "No runtime found" for st.cache_data
-    import streamlit.elements.plotly_chart  # noqa: F401  (sets Plotly's default template as the app does)
 
     changes = 8 if quick else 20
     rows = []
@@ -154,7 +142,6 @@ def run(quick: bool = False) -> list[dict]:
             "impl": "playground page work", **stats,
             "stages_p50_ms": {s: 1e3 * float(np.median(v)) for s, v in per_stage.items()},
             "figure_bytes": sizes, "page_figure_bytes": sum(sizes.values()),
-            "one_shot_figures_ms": _one_shot_cost(figs, 3 if quick else 5),
         })
     rows.append(full_script(quick))
     return rows

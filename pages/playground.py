@@ -4,18 +4,19 @@ import streamlit as st
 
 import viz
 from optim.summary import summarize
-from ui import compute, controls, panels, sections
+from ui import chart, compute, controls, panels, sections
 
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10)
 
 
 def _on_click():
-    """A click on the contour's invisible grid sets the start (one rerun per click)."""
-    point = viz.click_point(st.session_state["contour"].selection)
+    """A click on the top view sets the start (one rerun per click)."""
+    point = chart.clicked("contour")
     if point is not None:
         st.session_state["x0"], st.session_state["y0"] = round(point[0], 3), round(point[1], 3)
 
 
+chart.preload()
 st.title("Playground")
 st.caption(
     "Pick a loss surface and an optimizer, set its knobs, and watch it walk downhill. "
@@ -69,13 +70,12 @@ with left:
         xs, ys, Z, path=traj.points[:end], minima=minima, others=others, start=start,
         log_scale=surface.log_scale, diverged_at=traj.diverged_at,
     )
-    st.plotly_chart(contour, key="contour", on_select=_on_click, selection_mode="points",
-                    config={"displayModeBar": False})
+    chart.plotly_react(contour, key="contour", on_click=_on_click, config={"displayModeBar": False})
 with curves:
     st.subheader("Loss and gradient norm" if schedule == "constant" else "Loss, gradient norm and step size")
     curves_fig = viz.loss_figure(traj.loss, traj.grad_norm, f_star=surface.f_star, diverged_at=traj.diverged_at,
                                  tol=tol, lr=None if schedule == "constant" else traj.lr)
-    st.plotly_chart(curves_fig, key="curves", config={"displayModeBar": False})
+    chart.plotly_react(curves_fig, key="curves", config={"displayModeBar": False})
 with info:
     st.subheader("This run")
     panels.summary_panel(summary, surface)
@@ -86,7 +86,7 @@ with right:
     xs3, ys3, Z3 = compute.grid(name, formula, compute.GRID_3D)
     surface3d = viz.surface_figure(xs3, ys3, Z3, path=traj.points[:end], path_z=traj.loss[:end], minima=minima,
                                    log_scale=surface.log_scale, camera=(azimuth, elevation))
-    st.plotly_chart(surface3d, key="surface3d")
+    chart.plotly_react(surface3d, key="surface3d")
 
 st.subheader("The update rule")
 panels.formula_panel(optimizer, traj.hyperparameters)

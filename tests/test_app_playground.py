@@ -5,7 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from optim import OPTIMIZERS
 from surfaces import SURFACES
-from tests.apptest import new_session, no_exception
+from tests.apptest import chart_specs, new_session, no_exception
 from ui.presets import PRESETS
 
 
@@ -166,22 +166,18 @@ def test_backend_is_shown():
     assert any("JAX" in c.value and "CPU" in c.value.upper() for c in at.caption)
 
 
-def _chart_specs(at: AppTest) -> list[str]:
-    return [c.proto.spec for c in at.get("plotly_chart")]
-
-
 def test_3d_figure_is_identical_when_an_unrelated_control_changes():
     """The browser keeps a drag-rotated camera only while the figure JSON is byte-identical."""
     at = fresh()
-    specs = _chart_specs(at)
+    specs = chart_specs(at)
     assert len(specs) == 4  # top view, 3-D, curves, anatomy
     at.select_slider(key="tol").set_value(1e-3).run()
     no_exception(at)
-    after = _chart_specs(at)
+    after = chart_specs(at)
     assert after[1] == specs[1], "the 3-D figure changed although only the tolerance moved"
     assert after[2] != specs[2], "the tolerance line belongs to the curves figure"
     at.slider(key="az").set_value(0).run()
-    assert _chart_specs(at)[1] != specs[1], "the azimuth control must turn the 3-D view"
+    assert chart_specs(at)[1] != specs[1], "the azimuth control must turn the 3-D view"
 
 
 @pytest.mark.parametrize("label", list(PRESETS))
@@ -226,7 +222,7 @@ def test_every_schedule_and_its_controls(schedule):
         else:
             at.slider(key=p.name).set_value(float(p.ui_low)).run()
         no_exception(at)
-    assert len(_chart_specs(at)) == 4
+    assert len(chart_specs(at)) == 4
 
 
 def test_schedules_that_share_a_parameter_name_reset_it():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from types import SimpleNamespace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -156,24 +155,17 @@ def test_surface_survives_non_finite_values():
     strict_json(fig)
 
 
-# ---------------------------------------------------------------- contour and click grid
+# ---------------------------------------------------------------- contour
 
 
-def test_contour_traces_and_click_grid():
+def test_contour_traces():
     xs, ys, Z = grid(himmelblau, ((-5, 5), (-5, 5)), 160)
     pts, _, _ = gd_himmelblau(5000)
     fig = viz.contour_figure(xs, ys, Z, path=pts, minima=HIMMELBLAU_MINIMA, others=HIMMELBLAU_OTHERS,
                              start=(0.0, 0.0))
     assert names(fig) == list(TRACE_NAMES)
     assert n_points(fig.data[names(fig).index("path")]) <= 600
-    grid_trace = fig.data[-1]
-    assert grid_trace.name == viz.CLICK_GRID_NAME and len(fig.data) - 1 == viz.CLICK_GRID_INDEX
-    assert fig.layout.meta["click_grid_index"] == viz.CLICK_GRID_INDEX
-    assert grid_trace.hoverinfo == "none" and grid_trace.showlegend is False
-    assert grid_trace.marker.opacity <= 0.001
-    assert n_points(grid_trace) == 60 * 60
-    assert min(grid_trace.x) == pytest.approx(-5) and max(grid_trace.y) == pytest.approx(5)
-    assert fig.layout.clickmode == "event+select" and fig.layout.dragmode is False
+    assert fig.layout.dragmode is False and fig.layout.hovermode == "closest"
     assert tuple(fig.layout.xaxis.range) == (-5, 5) and fig.layout.yaxis.scaleanchor == "x"
     by_name = {t.name: t for t in fig.data}
     assert len(by_name["global minimum"].x) == 4 and len(by_name["saddle"].x) == 2
@@ -183,13 +175,13 @@ def test_contour_traces_and_click_grid():
     assert "step" in by_name["path"].hovertemplate
 
 
-def test_contour_empty_path_has_no_end_and_custom_grid_size():
+def test_contour_empty_path_has_no_end():
     xs, ys, Z = grid(himmelblau, ((-5, 5), (-4, 4)), 50)
-    fig = viz.contour_figure(xs, ys, Z, path=np.zeros((0, 2)), start=(1.0, 1.0), click_grid=30,
+    fig = viz.contour_figure(xs, ys, Z, path=np.zeros((0, 2)), start=(1.0, 1.0),
                              others=[((0, 0), 1.0, "monkey saddle")])
     by_name = {t.name: t for t in fig.data}
+    assert names(fig) == list(TRACE_NAMES)
     assert n_points(by_name["end"]) == 0 and n_points(by_name["start"]) == 1
-    assert n_points(fig.data[-1]) == 900
     assert list(by_name["stationary point"].text) == ["monkey saddle"]
     strict_json(fig)
 
@@ -210,29 +202,6 @@ def test_diverged_annotation():
     fig = viz.contour_figure(xs, ys, Z, path=np.array([[0.0, 0.0], [4.0, 4.0]]), diverged_at=7)
     assert any("diverged at step 7" in a.text for a in fig.layout.annotations)
     assert not viz.contour_figure(xs, ys, Z).layout.annotations
-
-
-class AttrDict(dict):
-    """Like Streamlit's selection state: keys readable as attributes too."""
-
-    __getattr__ = dict.__getitem__
-
-
-def test_click_point_only_for_the_click_grid():
-    grid_hit = {"curve_number": viz.CLICK_GRID_INDEX, "point_index": 7, "x": 0.30000001192092896, "y": -2.5}
-    assert viz.click_point({"points": [grid_hit]}) == (0.3, -2.5)
-    assert viz.click_point(AttrDict(points=[AttrDict(grid_hit)])) == (0.3, -2.5)
-    assert viz.click_point(SimpleNamespace(points=[SimpleNamespace(**grid_hit)])) == (0.3, -2.5)
-    # the whole event state (as st.session_state[key]) works too
-    assert viz.click_point(AttrDict(selection=AttrDict(points=[grid_hit]))) == (0.3, -2.5)
-    assert viz.click_point({"points": [{"curveNumber": viz.CLICK_GRID_INDEX, "x": 1, "y": 2}]}) == (1.0, 2.0)
-    assert viz.click_point({"points": [{"legendgroup": viz.CLICK_GRID_NAME, "curve_number": 99,
-                                        "x": 1, "y": 2}]}) == (1.0, 2.0)
-    path_hit = {"curve_number": TRACE_NAMES.index("path"), "point_index": 3, "x": 1.0, "y": 1.0}
-    assert viz.click_point({"points": [path_hit]}) is None
-    for empty in (None, {}, {"points": []}, AttrDict(points=[]), {"points": [{"x": 1.0}]},
-                  {"selection": {"points": [], "box": [], "lasso": []}}):
-        assert viz.click_point(empty) is None
 
 
 # ---------------------------------------------------------------- loss curves

@@ -9,6 +9,7 @@ import viz
 from optim import Optimizer, Trajectory
 from optim.anatomy import step_anatomy
 from optim.export import run_csv, run_json, run_record
+from ui import chart
 
 
 def last_update_index(traj: Trajectory) -> int:
@@ -34,8 +35,8 @@ def anatomy_section(traj: Trajectory, optimizer: Optimizer, grid, log_scale: boo
     left, right = st.columns([3, 2])
     with left:
         xs, ys, Z = grid  # the 3-D view's coarser mesh: this chart is zoomed, and the page's payload adds up
-        st.plotly_chart(viz.anatomy_figure(xs, ys, Z, path=traj.points, k=k, arrows=a.arrows, log_scale=log_scale),
-                        key="anatomy", config={"displayModeBar": False})
+        chart.plotly_react(viz.anatomy_figure(xs, ys, Z, path=traj.points, k=k, arrows=a.arrows, log_scale=log_scale),
+                           key="anatomy", config={"displayModeBar": False})
     with right:
         st.markdown(f"Step size in this update: **η = {a.lr:.4g}**. Arrows are displacements from w_k, "
                     "on one scale: compare the plain GD step with what the optimizer actually did.")

@@ -6,18 +6,15 @@ drawing only.
 """
 
 from .anatomy import anatomy_figure
-from .contour import CLICK_GRID_INDEX, CLICK_GRID_NAME, click_point, contour_figure
+from .contour import contour_figure
 from .curves import loss_figure
 from .gif import paths_gif
 from .surface3d import camera_eye, surface_figure
 from .thin import thin_path, thin_series
 
 __all__ = [
-    "CLICK_GRID_INDEX",
-    "CLICK_GRID_NAME",
     "anatomy_figure",
     "camera_eye",
-    "click_point",
     "contour_figure",
     "loss_figure",
     "paths_gif",

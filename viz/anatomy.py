@@ -22,9 +22,7 @@ def anatomy_figure(xs, ys, Z, *, path, k: int, arrows: dict[str, np.ndarray], lo
     """Contour around ``path[k]`` with ``arrows`` drawn from it; the last arrow is the actual update."""
     path = np.asarray(path, dtype=float)
     origin = path[k]
-    # Not clickable: a 1 x 1 click grid keeps the trace list (and indices) without 3,600 markers.
-    data, layout = contour_spec(xs, ys, Z, path=path[: k + 2], start=path[0], log_scale=log_scale, title=title,
-                                click_grid=1)
+    data, layout = contour_spec(xs, ys, Z, path=path[: k + 2], start=path[0], log_scale=log_scale, title=title)
     longest = max((float(np.hypot(*v)) for v in arrows.values() if np.all(np.isfinite(v))), default=0.0)
     span = max(xs[-1] - xs[0], ys[-1] - ys[0])
     half = float(np.clip(1.6 * longest, 0.02 * span, 0.5 * span))

@@ -156,8 +156,7 @@ def stationary_figure(xs, ys, Z, points, *, log_scale: bool = False, title: str 
     items = stationary(points)
     minima = [(p, v) for p, v, kind in items if kind == "global minimum"]
     others = [(p, v, kind) for p, v, kind in items if kind != "global minimum"]
-    fig = spec.editable(contour_figure(xs, ys, Z, minima=minima, others=others, log_scale=log_scale, click_grid=2,
-                                       title=title))
+    fig = spec.editable(contour_figure(xs, ys, Z, minima=minima, others=others, log_scale=log_scale, title=title))
     if len(items) <= MAX_LABELLED:  # the values beside the markers, readable on any colour of the map
         for (x, y), v, _ in items:
             fig.add_annotation(x=x, y=y, text=f"{0.0 if abs(v) < 1e-12 else v:.4g}", showarrow=False, yshift=-19,
@@ -192,7 +191,7 @@ def saddle_figures(xs, ys, Z, runs: Mapping[str, tuple[np.ndarray, np.ndarray, n
     names = list(runs)
     first_points, first_loss, first_grad = runs[names[0]]
     top = spec.editable(contour_figure(xs, ys, Z, path=first_points, others=[(saddle, float("nan"), "saddle")],
-                                       log_scale=log_scale, click_grid=2))
+                                       log_scale=log_scale))
     top.update_traces(name=names[0], selector=dict(name="path"))
     top.update_traces(showlegend=False, selector=dict(name="end"))
     curves = spec.editable(loss_figure(first_loss, first_grad))

@@ -1,0 +1,95 @@
+"""``plotly_react``: a chart that stays mounted and redraws in place (``ui/chart.js``).
+
+Why: ``st.plotly_chart`` makes the figure part of the element's identity, so each slider move
+remounts every chart that changed and plotly.js draws it from nothing; on a laptop without a GPU
+(and in headless Chromium) that was ~1 s from slider to redrawn top view (benchmarks/browser.py).
+This component keeps its element (its ``key`` is its identity) and hands each new figure to
+``Plotly.react``, which redraws only what changed and keeps a dragged 3-D view.
+
+plotly.js comes from the plotly Python package (the same version that writes the figures) and is
+served by Streamlit's static file serving (``server.enableStaticServing``): it is copied into
+``static/`` on first use. Where that copy cannot be made (a read-only deployment), the charts fall
+back to ``st.plotly_chart`` and say nothing: same figures, slower redraws.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import shutil
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import plotly
+import plotly.graph_objects as go
+import plotly.io as pio
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC = ROOT / "static"  # what server.enableStaticServing serves at app/static/
+PLOTLY_JS = "plotly.min.js"
+_log = logging.getLogger(__name__)
+
+
+@cache
+def plotly_js_url() -> str | None:
+    """The page-relative URL of plotly.js, copying it into ``static/`` when missing or stale; None if impossible."""
+    source = Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
+    target = STATIC / PLOTLY_JS
+    try:
+        if not target.exists() or target.stat().st_size != source.stat().st_size:
+            STATIC.mkdir(exist_ok=True)
+            partial = target.with_suffix(f".{os.getpid()}.part")
+            shutil.copyfile(source, partial)
+            os.replace(partial, target)  # atomic: a browser never fetches half a file
+    except OSError as exc:
+        _log.warning("plotly.js could not be copied to %s (%s); charts fall back to st.plotly_chart", target, exc)
+        return None
+    return f"app/static/{PLOTLY_JS}?v={plotly.__version__}"
+
+
+@cache
+def _component():
+    return st.components.v2.component(
+        "descent.plotly_react", js=(Path(__file__).with_name("chart.js")).read_text(encoding="utf-8"),
+        isolate_styles=False,  # plotly.js styles the page's <head>; a shadow root would hide them
+    )
+
+
+def plotly_react(fig: go.Figure, *, key: str, config: dict | None = None,
+                 on_click: Callable[[], None] | None = None) -> None:
+    """Draw ``fig``; later figures under the same ``key`` redraw in place.
+
+    ``on_click`` makes the plotting area clickable: it runs (as a widget callback, before the
+    rerun) after a click, and ``clicked(key)`` then returns the point in data coordinates.
+    """
+    src = plotly_js_url()
+    if src is None:
+        st.plotly_chart(fig, key=key, config=config)
+        return
+    callbacks = {"on_click_change": on_click} if on_click is not None else {}
+    _component()(key=key, data={"figure": pio.to_json(fig, validate=False), "config": config or {},
+                                "clickable": on_click is not None, "src": src}, **callbacks)
+
+
+def preload() -> None:
+    """Start loading plotly.js in the browser now (an empty element): the page's first chart then does
+    not wait for 4.8 MB of script after the server's first run."""
+    src = plotly_js_url()
+    if src is not None:
+        _component()(key="plotly_preload", data={"figure": None, "src": src}, height=0)
+
+
+def clicked(key: str) -> tuple[float, float] | None:
+    """The point of the last click on the chart ``key`` (inside its callback), or None."""
+    state = st.session_state.get(key)
+    point = getattr(state, "click", None) if state is not None else None
+    if point is None and isinstance(state, dict):
+        point = state.get("click")
+    try:
+        x, y = float(point["x"]), float(point["y"])
+    except (TypeError, KeyError, ValueError):
+        return None
+    return (x, y) if math.isfinite(x) and math.isfinite(y) else None
