@@ -8,7 +8,8 @@
   torch's spinning OpenMP workers made the loop up to 30x slower: this is torch at its best).
 * ``optax_adam``: ``optax.adam`` inside one jitted ``lax.scan``; its update is torch's up to the
   order of rounding (``m_hat / (sqrt(v_hat) + eps)`` instead of torch's bias-correction order), so
-  it is compared with a tolerance, not bit for bit.
+  it is compared with a tolerance, not bit for bit. ``optax_adam_recorded`` also keeps each
+  point's loss and gradient norm and copies the record to NumPy, as ``descend`` does.
 
 Each returns the path, shape ``(steps + 1, 2)``, the start first (what ``descend`` records).
 """
@@ -62,7 +63,7 @@ def torch_adam(start, steps: int, lr: float = 1e-2, beta1: float = 0.9, beta2: f
 
 
 @lru_cache(maxsize=16)
-def _optax_scan(steps: int, lr: float, beta1: float, beta2: float, eps: float):
+def _optax_scan(steps: int, lr: float, beta1: float, beta2: float, eps: float, record: bool = False):
     import jax
     import jax.numpy as jnp
     import optax
@@ -83,7 +84,18 @@ def _optax_scan(steps: int, lr: float, beta1: float, beta2: float, eps: float):
         _, path = lax.scan(body, (w0, opt.init(w0)), None, length=steps)
         return jnp.concatenate([w0[None], path])
 
-    return jax.jit(run)
+    def run_recorded(w0):  # what descend keeps: each point, its loss and gradient norm, as one array
+        def body(carry, _):
+            w, state = carry
+            f, g = jax.value_and_grad(loss)(w)
+            updates, state = opt.update(g, state, w)
+            return (optax.apply_updates(w, updates), state), jnp.concatenate([w, jnp.stack([f, jnp.linalg.norm(g)])])
+
+        (w, _), rows = lax.scan(body, (w0, opt.init(w0)), None, length=steps)
+        f, g = jax.value_and_grad(loss)(w)
+        return jnp.concatenate([rows, jnp.concatenate([w, jnp.stack([f, jnp.linalg.norm(g)])])[None]])
+
+    return jax.jit(run_recorded if record else run)
 
 
 def optax_adam(start, steps: int, lr: float = 1e-2, beta1: float = 0.9, beta2: float = 0.999,
@@ -91,6 +103,13 @@ def optax_adam(start, steps: int, lr: float = 1e-2, beta1: float = 0.9, beta2: f
     """The jitted scan's output (a device array: the caller blocks on it)."""
     return _optax_scan(int(steps), float(lr), float(beta1), float(beta2), float(eps))(
         np.asarray(start, dtype=np.float64))
+
+
+def optax_adam_recorded(start, steps: int, lr: float = 1e-2, beta1: float = 0.9, beta2: float = 0.999,
+                        eps: float = 1e-8) -> np.ndarray:
+    """The same scan keeping what ``descend`` keeps, rows ``(x, y, f, ‖∇f‖)``, copied to NumPy as it does."""
+    fn = _optax_scan(int(steps), float(lr), float(beta1), float(beta2), float(eps), True)
+    return np.asarray(fn(np.asarray(start, dtype=np.float64)))
 
 
 def deviation(a, b) -> np.ndarray:

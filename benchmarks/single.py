@@ -66,17 +66,23 @@ def case(steps: int, quick: bool = False) -> list[dict]:
     with count_compiles() as log:
         rows["optax.adam + lax.scan (jit)"] = first_and_steady(lambda: references.optax_adam(START, steps, **HP), 1)
     rows["optax.adam + lax.scan (jit)"]["xla_compile_s"] = log.seconds.get("xla_compile_s")
+    recorded = "optax.adam + lax.scan, same record as descend (x, y, f, |grad f|, to NumPy)"
+    with count_compiles() as log:
+        rows[recorded] = first_and_steady(lambda: references.optax_adam_recorded(START, steps, **HP), 1)
+    rows[recorded]["xla_compile_s"] = log.seconds.get("xla_compile_s")
 
     # The check: every path against Descent's, and Descent against itself one ulp away.
     reference = run_descend()
     self_spread = _self_spread(surface, adam, steps, reference)
     rows["optax.adam + lax.scan (jit)"]["check"] = _check(np.asarray(references.optax_adam(START, steps, **HP)),
                                                           reference, self_spread)
+    rows[recorded]["check"] = _check(references.optax_adam_recorded(START, steps, **HP)[:, :2], reference, self_spread)
     rows["Descent descend()"]["check"] = {"max_dev": 0.0, "equal_through": steps, "ok": True, "reference": True}
 
     # Steady state, best of N.
     for label, fn in (("Descent descend()", run_descend),
-                      ("optax.adam + lax.scan (jit)", lambda: references.optax_adam(START, steps, **HP))):
+                      ("optax.adam + lax.scan (jit)", lambda: references.optax_adam(START, steps, **HP)),
+                      (recorded, lambda: references.optax_adam_recorded(START, steps, **HP))):
         rows[label]["steady_s"] = min(timed(fn)[0] for _ in range(reps["jax"]))
         rows[label]["compile_s"] = max(rows[label]["first_s"] - rows[label]["steady_s"], 0.0)
     # Python loops: each timed run's own output is checked.
