@@ -98,26 +98,53 @@ def playground_specs(moves: int) -> list[dict[str, str]]:
     return out
 
 
-def full_script(quick: bool = False) -> dict:
-    """The whole playground script per rerun (every widget, table, formula panel and chart on the page,
-    whatever the page holds today) under Streamlit's AppTest: no browser, no WebSocket."""
+PAGES = (  # (label, page file or None for the entry page, the knob that moves, moves)
+    ("playground", None, "lr", 20),
+    ("basins & stationary points", "pages/landscape.py", "lr", 6),
+    ("learning rate", "pages/learning_rate.py", "sweep_steps", 5),
+    ("optimizer race", "pages/race.py", "rsteps", 6),
+    ("one dimension", "pages/oned.py", "w_steps", 6),
+)
+
+
+def _knob(at, key):
+    for kind in (at.select_slider, at.slider):
+        try:
+            return kind(key=key)
+        except KeyError:
+            continue
+    raise KeyError(key)
+
+
+def page_script(label: str, page: str | None, key: str, moves: int) -> dict:
+    """A whole page's script per rerun (every widget, table, formula panel and chart it holds today)
+    under Streamlit's AppTest, no browser and no WebSocket: ``moves`` new values of one knob, each a
+    cache miss; plus the figure JSON the page sends per render."""
     from streamlit.testing.v1 import AppTest
 
     from benchmarks.common import ROOT
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if page:
+        at.switch_page(page)
     at.run()
-    first_lr = at.select_slider(key="lr").value
-    options = [float(o) for o in at.select_slider(key="lr").options]
-    below = [v for v in options if v < float(first_lr)][::-1][: (8 if quick else 20)]
+    knob = _knob(at, key)
+    current = float(knob.value)
+    if hasattr(knob, "options"):  # AppTest holds a select slider's options as their labels
+        options = [float(o) for o in knob.options]
+    else:  # a plain slider: its range in ten stops
+        options = [knob.min + (knob.max - knob.min) * i / 10 for i in range(11)]
+    values = [v for v in options if v != current]
+    below = [v for v in values if v < current][::-1]
+    values = (below + [v for v in values if v > current])[:moves]
     times = []
-    for v in below:
+    for v in values:
         t = time.perf_counter()
-        at.select_slider(key="lr").set_value(v).run()
+        _knob(at, key).set_value(v).run()
         times.append(time.perf_counter() - t)
     charts = {k: len(v.encode()) for k, v in chart_specs(at).items()}
-    return {"section": "interaction", "case": "server: whole playground script per rerun (AppTest)",
-            "impl": "app.py, learning-rate moves", **summary_ms(times), "figure_bytes": charts,
+    return {"section": "interaction", "case": f"server: whole {label} script per rerun (AppTest)",
+            "impl": f"{page or 'app.py'}, {key} moves", **summary_ms(times), "figure_bytes": charts,
             "page_figure_bytes": sum(charts.values()), "exception": bool(at.exception)}
 
 
@@ -143,5 +170,6 @@ def run(quick: bool = False) -> list[dict]:
             "stages_p50_ms": {s: 1e3 * float(np.median(v)) for s, v in per_stage.items()},
             "figure_bytes": sizes, "page_figure_bytes": sum(sizes.values()),
         })
-    rows.append(full_script(quick))
+    for label, page, key, moves in PAGES:
+        rows.append(page_script(label, page, key, min(moves, 8) if quick else moves))
     return rows

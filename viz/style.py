@@ -71,8 +71,8 @@ def diverged_annotation(step: int, **position) -> dict:
 
 
 def base_layout(fig: go.Figure, *, height: int, title: str = "", top: int | None = None) -> go.Figure:
-    """``layout`` applied to a graph-object figure."""
-    fig.update_layout(**layout(height=height, title=title, top=top))
+    """``layout`` applied to a graph-object figure (the template by name: validating its JSON costs ~50 ms)."""
+    fig.update_layout(**{**layout(height=height, title=title, top=top), "template": TEMPLATE})
     return fig
 
 
