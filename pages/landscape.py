@@ -160,7 +160,7 @@ st.header("Stationary points", divider="gray")
 seeds = st.select_slider("seed grid for Newton's method (per side)", options=SEED_GRIDS, key="seeds",
                          bind="query-params", **controls.initial("seeds", 24))
 points = critical_points(name, formula, seeds)
-xs, ys, Z = compute.grid(name, formula, compute.GRID_CONTOUR)
+xs, ys, Z = compute.grid(name, formula, compute.GRID_3D)  # half-width charts: the coarser mesh keeps the page light
 left, right = st.columns([1, 1])
 with left:
     st.plotly_chart(stationary_figure(xs, ys, Z, points, log_scale=surface.log_scale), key="stationary",
@@ -195,7 +195,7 @@ demo_steps = c4.select_slider("steps", options=DEMO_STEPS, key="sd_steps", bind=
                               **controls.initial("sd_steps", 1000))
 saddle = saddles[labels.index(pick)]
 start, runs, near, radius = saddle_race(demo_name, demo_formula, saddle.point, demo_lr, demo_mu, demo_steps)
-dxs, dys, dZ = compute.grid(demo_name, demo_formula, compute.GRID_CONTOUR)
+dxs, dys, dZ = compute.grid(demo_name, demo_formula, compute.GRID_3D)
 paths_fig, curves_fig = saddle_figures(dxs, dys, dZ, {k: (t.points, t.loss, t.grad_norm) for k, t in runs.items()},
                                      saddle.point, log_scale=compute.resolve_surface(demo_name, demo_formula).log_scale)
 left, right = st.columns(2)

@@ -11,16 +11,19 @@ require_chromium()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from viz.landscape import LEVELS  # noqa: E402  (the basin map's z: band * LEVELS + shade)
+
 CHART = ".js-plotly-plot"
 # The basin map's heatmap, decoded by Plotly: its size and the number of distinct colour bands.
 HEATMAP = """() => {
+  const LEVELS = __LEVELS__;
   const gd = document.querySelectorAll('.js-plotly-plot')[0];
   const t = gd && gd._fullData && gd._fullData.find(d => d.type === 'heatmap');
   if (!t || !t.z) return null;
   const bands = new Set();
-  for (const row of t.z) for (const v of row) bands.add(Math.floor(v));
+  for (const row of t.z) for (const v of row) bands.add(Math.floor(v / LEVELS));
   return [t.z.length, Array.from(bands).sort((a, b) => a - b)];
-}"""
+}""".replace("__LEVELS__", str(LEVELS))
 
 
 def test_landscape_page_renders_basins_points_and_saddle_demo():

@@ -166,7 +166,7 @@ def test_surfaces_without_minima_or_with_odd_points():
 
 def test_basin_figure_bands_and_legend():
     """One heatmap: band 0 diverged, 1 not converged, 2 + k attractor k; the legend lists what occurs."""
-    from viz.landscape import basin_figure
+    from viz.landscape import LEVELS, basin_figure
 
     labels = np.array([[0, 1], [-1, -2]])
     steps = np.array([[10, 400], [3, 500]])
@@ -174,8 +174,9 @@ def test_basin_figure_bands_and_legend():
     fig = basin_figure(np.array([0.0, 1.0]), np.array([0.0, 1.0]), labels, steps, attractors, 500,
                        paths=[np.array([[0.0, 0.0], [0.5, 0.5]])])
     heatmap = fig.data[0]
-    z = np.asarray(heatmap.z)
-    assert np.array_equal(np.floor(z), [[2, 3], [0, 1]]) and heatmap.zmax == 4
+    z = np.asarray(heatmap.z) / LEVELS
+    assert np.array_equal(np.floor(z), [[2, 3], [0, 1]]) and heatmap.zmax == 4 * LEVELS
+    assert np.asarray(heatmap.z).dtype == np.uint8 and np.asarray(heatmap.customdata).dtype == np.int16
     stops = [s[0] for s in heatmap.colorscale]
     assert stops[0] == 0 and stops[-1] == 1 and stops == sorted(stops)
     legend = [t.name for t in fig.data if t.showlegend is not False and t.type == "scatter"]

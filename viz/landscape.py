@@ -29,6 +29,7 @@ NOT_CONVERGED_COLOUR = "#C8C8C8"
 ATTRACTOR_COLOURS = ("#56B4E9", "#E69F00", "#009E73", "#F0E442", "#0072B2", "#CC79A7",
                      "#9467BD", "#8C564B", "#17BECF", "#BCBD22", "#7FC97F", "#FDC086")
 RUN_COLOURS = (style.PATH, "#0072B2", "#CC79A7")  # GD, momentum, any further run
+LEVELS = 16  # shades per band of the basin map (darker: more steps)
 
 
 def attractor_colour(k: int) -> str:
@@ -107,11 +108,14 @@ def basin_figure(xs, ys, labels, steps, attractors, budget: int, *, paths: Seque
     total = len(points) + 2
     band = np.where(labels == -1, 0, np.where(labels == -2, 1, labels + 2))
     shade = np.where(labels == -1, _shade(steps, labels == -1), _shade(steps, labels >= 0))
-    z = (band + 0.98 * np.where(labels == -2, 0.5, shade)).astype(np.float32)
+    # z in 1/LEVELS of a band, as the smallest integer type: a 256 x 256 map is 64 kB of z instead of 256 kB
+    z = np.floor((band + 0.98 * np.where(labels == -2, 0.5, shade)) * LEVELS)
+    z = z.astype(np.uint8 if total * LEVELS <= 255 else np.uint16)
     text = np.asarray(["diverged", "not converged"] + [f"#{k + 1}" for k in range(len(points))], dtype=object)[band]
+    counts = steps.astype(np.int16 if np.nanmax(steps, initial=0) < 2**15 else np.int32)
     fig = go.Figure(go.Heatmap(
-        x=np.asarray(xs, dtype=float), y=np.asarray(ys, dtype=float), z=z, zmin=0, zmax=total, text=text,
-        customdata=np.asarray(steps, dtype=np.int32), colorscale=_band_colourscale(len(points)), name="basins",
+        x=np.asarray(xs, dtype=float), y=np.asarray(ys, dtype=float), z=z, zmin=0, zmax=total * LEVELS, text=text,
+        customdata=counts, colorscale=_band_colourscale(len(points)), name="basins",
         hovertemplate="start (%{x:.3g}, %{y:.3g})<br>→ %{text}, %{customdata} steps<extra></extra>",
         showscale=False))
     present = [int(v) for v in np.unique(labels)]
