@@ -7,7 +7,7 @@ import streamlit as st
 
 from optim import OPTIMIZERS, descend, get_optimizer
 from optim.landscape import DIVERGED, NOT_CONVERGED, basin_map, sample_paths, stable_manifold_start, stationary_points
-from ui import compute, controls
+from ui import chart, compute, controls
 from viz.landscape import attractor_name, basin_figure, outcome_colour, saddle_figures, stationary_figure
 
 RESOLUTIONS = (64, 128, 256) + ((512,) if jax.default_backend() != "cpu" else ())
@@ -83,6 +83,7 @@ def saddle_race(name, formula, saddle, lr, momentum, steps):
     return start, runs, {k: (len(v), int(v[-1]) + 1 if len(v) else None) for k, v in near.items()}, radius
 
 
+chart.preload()
 st.title("Basins & stationary points")
 st.caption(
     "Run the optimizer from every point of a grid at once and colour each start by where it ends; find every "
@@ -126,9 +127,9 @@ except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without 
     st.stop()
 left, right = st.columns([4, 3])
 with left:
-    st.plotly_chart(basin_figure(bmap.xs, bmap.ys, bmap.labels, bmap.steps, bmap.attractors, bmap.budget,
-                                 paths=[paths[:, k] for k in range(paths.shape[1])]),
-                    key="basins", config={"displayModeBar": False})
+    chart.plotly_react(basin_figure(bmap.xs, bmap.ys, bmap.labels, bmap.steps, bmap.attractors, bmap.budget,
+                                     paths=[paths[:, k] for k in range(paths.shape[1])]),
+                        key="basins", config={"displayModeBar": False})
 with right:
     share = bmap.share_global
     c1, c2, c3 = st.columns(3)
@@ -163,8 +164,8 @@ points = critical_points(name, formula, seeds)
 xs, ys, Z = compute.grid(name, formula, compute.GRID_3D)  # half-width charts: the coarser mesh keeps the page light
 left, right = st.columns([1, 1])
 with left:
-    st.plotly_chart(stationary_figure(xs, ys, Z, points, log_scale=surface.log_scale), key="stationary",
-                    config={"displayModeBar": False})
+    chart.plotly_react(stationary_figure(xs, ys, Z, points, log_scale=surface.log_scale), key="stationary",
+                        config={"displayModeBar": False})
 with right:
     st.dataframe(pd.DataFrame({
         "kind": [p.kind for p in points], "x": [p.point[0] for p in points], "y": [p.point[1] for p in points],
@@ -200,9 +201,9 @@ paths_fig, curves_fig = saddle_figures(dxs, dys, dZ, {k: (t.points, t.loss, t.gr
                                      saddle.point, log_scale=compute.resolve_surface(demo_name, demo_formula).log_scale)
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(paths_fig, key="saddle_paths", config={"displayModeBar": False})
+    chart.plotly_react(paths_fig, key="saddle_paths", config={"displayModeBar": False})
 with right:
-    st.plotly_chart(curves_fig, key="saddle_curves", config={"displayModeBar": False})
+    chart.plotly_react(curves_fig, key="saddle_curves", config={"displayModeBar": False})
     st.dataframe(pd.DataFrame({
         "run": list(runs), f"steps within {radius:.3g} of the saddle": [count for count, _ in near.values()],
         "gone for good after step": [last for _, last in near.values()],

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from optim import get_optimizer, sweep
-from ui import compute, controls
+from ui import chart, compute, controls
 from viz.sweep import examples_figure, momentum_map_figure, sweep_figure
 
 LO_STOPS = tuple(float(f"{m}e{k}") for k in range(-6, 0) for m in (1, 2, 5)) + (0.1,)
@@ -46,6 +46,7 @@ def fmt(v: float) -> str:
     return f"{v:.4g}"
 
 
+chart.preload()
 st.title("Learning rate")
 st.caption(
     "Too small and the run crawls, too big and it shoots past the minimum, bigger still and it blows up "
@@ -132,7 +133,7 @@ fig = sweep_figure(result.lrs, result.gap, result.final_loss - result.f_ref, lab
                    names=sweep.REGIONS, start_gap=result.start_loss - result.f_ref,
                    examples=sorted(picks.items()), thresholds=thresholds,
                    lr_scale=1.0 / (1.0 - mu), gap_label=gap_label)
-st.plotly_chart(fig, key="sweep_chart", config={"displayModeBar": False})
+chart.plotly_react(fig, key="sweep_chart", config={"displayModeBar": False})
 for line in statement:
     st.markdown(line)
 if curv is not None and curv.eigenvalues[0] < 0:
@@ -162,8 +163,8 @@ if picks:
     xs, ys, Z = compute.grid(name, formula, 100)
     runs = [(region, lr, t.points) for (region, _), lr, t in zip(chosen, lrs, trajs, strict=True)]
     minima = [(m.point, m.value) for m in surface.minima]
-    st.plotly_chart(examples_figure(xs, ys, Z, runs, names=sweep.REGIONS, minima=minima, log_scale=surface.log_scale),
-                    key="examples_chart", config={"displayModeBar": False})
+    examples = examples_figure(xs, ys, Z, runs, names=sweep.REGIONS, minima=minima, log_scale=surface.log_scale)
+    chart.plotly_react(examples, key="examples_chart", config={"displayModeBar": False})
     missing = [sweep.REGIONS[r] for r in (sweep.TOO_SMALL, sweep.GOOD, sweep.TOO_BIG) if r not in picks]
     if missing:
         st.caption(f"No η of this sweep is {' or '.join(missing)}: "
@@ -191,9 +192,9 @@ if curv is not None and curv.L > 0:
     bound = "2(1+μ)/((1−τ)(L+λ))" if any(sgd_knobs.values()) else "2(1+μ)/L"
     curves.append((sweep.momentum_threshold(curv.L, mus, **sgd_knobs), mus, f"theory: η = {bound}{local}", "solid"))
     curves.append((2.0 * (1.0 - mus) / curv.L, mus, "η/(1−μ) = 2/L", "dash"))
-st.plotly_chart(momentum_map_figure(mmap.lrs, mmap.mus, mmap.gap, start_gap=mmap.start_loss - mmap.f_ref,
-                                    floor_ratio=sweep.FLOOR, curves=curves), key="map_chart",
-                config={"displayModeBar": False})
+chart.plotly_react(momentum_map_figure(mmap.lrs, mmap.mus, mmap.gap, start_gap=mmap.start_loss - mmap.f_ref,
+                                        floor_ratio=sweep.FLOOR, curves=curves), key="map_chart",
+                    config={"displayModeBar": False})
 if curv is not None and curv.L > 0 and curv.quadratic:
     share = sweep.map_agreement(mmap, curv.L, **sgd_knobs)
     st.markdown(f"The map's diverged cells match the theory $\\eta \\geq 2(1+\\mu)/L$ in **{100 * share:.1f} %** of "

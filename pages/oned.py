@@ -8,6 +8,7 @@ import streamlit as st
 
 from optim import OPTIMIZERS, get_optimizer
 from optim.oned import CURVES, DIVERGED, ESCAPE, NOT_CONVERGED, Descent1D, basin_strip, descend_1d, get_curve
+from ui import chart
 from ui.controls import initial, initial_index, log_choices
 from viz.oned import descent_figure, iterates_figure, short
 
@@ -107,6 +108,7 @@ def controls() -> tuple:
     return curve, optimizer, hp, eta, float(w0), steps
 
 
+chart.preload()
 st.title("One dimension")
 st.caption("Gradient descent on a curve f(w), one step at a time: the tangent's slope f′(w) says which way is "
            "downhill, the update w ← w − η f′(w) goes that way. The address bar holds every setting.")
@@ -177,7 +179,7 @@ figure = descent_figure(
 
 left, right = st.columns([1.35, 1])
 with left:
-    st.plotly_chart(figure, key="w_chart", config={"displayModeBar": False})
+    chart.plotly_react(figure, key="w_chart", config={"displayModeBar": False})
     st.caption(f"Basin strip: each start w₀ in the window coloured by where the same optimizer and settings end "
                f"after {BASIN_STEPS} steps (within {BASIN_TOL:g} of a minimum, 'diverges' once |w| > {ESCAPE:g}, "
                "else 'not converged'). The black line is your start; the dotted line a local maximum.")
@@ -228,9 +230,9 @@ with right:
     st.dataframe(table, width="stretch", height=min(36 * (k + 2), 300), column_config={
         c: st.column_config.NumberColumn(format="%.5g") for c in ("w_k", "f(w_k)", "f′(w_k)", "update Δw")})
     levels = [(p.w, f"{'max' if p.kind == 'local maximum' else 'min'} {short(p.w)}") for p in curve.stationary]
-    st.plotly_chart(iterates_figure(traj.points[: k + 1], current=k, levels=levels,
-                                    diverged_at=traj.diverged_at if k >= last else None),
-                    key="w_iterates", config={"displayModeBar": False})
+    chart.plotly_react(iterates_figure(traj.points[: k + 1], current=k, levels=levels,
+                                        diverged_at=traj.diverged_at if k >= last else None),
+                        key="w_iterates", config={"displayModeBar": False})
 
 with st.expander(f"The update rule of {optimizer.title}"):
     st.latex(optimizer.update_latex)

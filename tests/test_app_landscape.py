@@ -4,7 +4,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from optim import OPTIMIZERS
-from tests.apptest import new_session, no_exception
+from tests.apptest import chart_specs, new_session, no_exception
 
 PAGE = "pages/landscape.py"
 
@@ -34,7 +34,7 @@ def test_first_visit_opens_on_himmelblaus_four_basins():
     basins, points = at.dataframe[0].value, at.dataframe[1].value
     assert sum(name.startswith("#") for name in basins["ends in"]) == 4
     assert sorted(points["kind"]) == ["global minimum"] * 4 + ["local maximum"] + ["saddle"] * 4
-    assert len(at.get("plotly_chart")) == 4
+    assert len(chart_specs(at)) == 4
     assert 512 not in at.select_slider(key="res").options  # only with a GPU
     assert "CPU" in " ".join(c.value for c in at.caption)
 

@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import new_session, no_exception
+from tests.apptest import chart_specs, new_session, no_exception
 
 PAGE = "pages/learning_rate.py"
 
@@ -26,7 +26,7 @@ def open_page(surface: str = "bowl", **query) -> AppTest:
 
 
 def charts(at: AppTest) -> int:
-    return len(at.get("plotly_chart"))
+    return len(chart_specs(at))
 
 
 @pytest.fixture(scope="module")

@@ -68,7 +68,8 @@ export default function (component) {
     .then((Plotly) => (fig.layout && fig.layout.scene ? afterPaint().then(() => Plotly) : Plotly))
     .then((Plotly) => {
       if (seq !== gd.__descentSeq) return null; // a newer figure arrived in the meantime
-      return Plotly.react(gd, fig.data, fig.layout, data.config || {}).then(() => {
+      const next = { data: fig.data, layout: fig.layout, frames: fig.frames, config: data.config || {} };
+      return Plotly.react(gd, next).then(() => {
         gd.dataset.drawn = String(seq);
         if (data.clickable && !gd.__descentClick) {
           gd.__descentClick = true;
