@@ -8,7 +8,7 @@ import streamlit as st
 from optim import OPTIMIZERS, get_optimizer
 from optim.export import race_csv, race_records
 from optim.race import MAX_RACERS, Racer, lr_grid, race, settings_label, tune_racers
-from ui import compute, controls
+from ui import chart, compute, controls
 from viz.gif import paths_gif
 from viz.race import loss_overlay, race_figure
 
@@ -110,6 +110,7 @@ def _fair_race() -> None:
     st.session_state[TUNED] = ((name, formula, start, steps, tuned, schedule, sp), rows)
 
 
+chart.preload()
 st.title("Optimizer race")
 st.caption(
     "Several optimizers, each with its own settings, start from the same point on the same surface. "
@@ -170,15 +171,15 @@ xs, ys, Z = compute.grid(name, formula, 200)  # drawn as an image: no trace to s
 left, right = st.columns([3, 2])
 with left:
     st.subheader("The race", help="Play runs the race in your browser; drag the slider to any step.")
-    st.plotly_chart(
+    chart.plotly_react(
         race_figure(xs, ys, Z, result.points, labels, diverged_at=result.diverged_at, start=start,
                     minima=[(m.point, m.value) for m in surface.minima], log_scale=surface.log_scale,
                     domain=surface.domain),
         key="race", config={"displayModeBar": False})
 with right:
     st.subheader("Loss", help="Every racer's loss against the step; the dashed line is the tolerance.")
-    st.plotly_chart(loss_overlay(result.loss, labels, f_star=surface.f_star, tol=tol, diverged_at=result.diverged_at),
-                    key="race_loss", config={"displayModeBar": False})
+    losses = loss_overlay(result.loss, labels, f_star=surface.f_star, tol=tol, diverged_at=result.diverged_at)
+    chart.plotly_react(losses, key="race_loss", config={"displayModeBar": False})
 
 st.subheader("Results")
 table = pd.DataFrame(result.rows()).set_index("racer")

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import new_session
+from tests.apptest import chart_specs, new_session
 
 PAGE = "pages/race.py"
 
@@ -28,7 +28,7 @@ def results(at: AppTest) -> pd.DataFrame:
 
 
 def race_spec(at: AppTest) -> dict:
-    return json.loads(at.get("plotly_chart")[0].proto.spec)
+    return json.loads(chart_specs(at)[0])
 
 
 def test_first_visit_races_gd_momentum_and_adam_on_rosenbrock():
@@ -42,9 +42,9 @@ def test_first_visit_races_gd_momentum_and_adam_on_rosenbrock():
     assert table.index[0].startswith("1 · gd")
     assert table["final f − f*"].iloc[1] < table["final f − f*"].iloc[0]  # momentum is ahead of GD
     spec = race_spec(at)
-    assert 50 <= len(spec["frames"]) <= 120 and len(at.get("plotly_chart")[0].proto.spec) < 500_000
+    assert 50 <= len(spec["frames"]) <= 120 and len(chart_specs(at)[0]) < 500_000
     assert [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]] == ["▶ Play", "❚❚ Pause"]
-    assert len(at.get("plotly_chart")) == 2
+    assert len(chart_specs(at)) == 2
 
 
 def test_every_control_moved_once():
