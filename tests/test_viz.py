@@ -294,6 +294,14 @@ def _spec_built_figures():
                                           log_scale=True, title="t")
     yield "curves", viz.loss_figure(loss, gn, f_star=0.0, tol=1e-6, diverged_at=250)
     yield "curves with step sizes", viz.loss_figure(loss, gn, lr=np.full(len(loss) - 1, 0.01), title="t")
+    from viz.landscape import saddle_figures, stationary_figure
+
+    yield "stationary points", stationary_figure(xs, ys, Z, [*((p, v, "global minimum") for p, v in HIMMELBLAU_MINIMA),
+                                                            *HIMMELBLAU_OTHERS])
+    runs = {"GD": (pts, loss, gn), "momentum": (pts[::-1], loss[::-1], gn[::-1])}
+    paths, curves = saddle_figures(xs, ys, Z, runs, (0.086677, 2.884254))
+    yield "saddle paths", paths
+    yield "saddle curves", curves
     yield "anatomy", viz.anatomy_figure(xs, ys, Z, path=pts, k=3, arrows={"-η∇f": np.array([0.1, 0.2]),
                                                                           "Δw": np.array([0.1, 0.1])})
 

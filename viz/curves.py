@@ -72,17 +72,22 @@ def _series(data: list, values, *, row, name, label, colour, log) -> None:
         ))
 
 
-def loss_figure(loss, grad_norm, *, f_star: float | None = None, diverged_at: int | None = None,
-                tol: float | None = None, lr=None, title: str = "") -> go.Figure:
+def loss_figure(loss, grad_norm, **kwargs) -> go.Figure:
+    """``loss_spec`` as a figure; see there."""
+    return spec.figure(*loss_spec(loss, grad_norm, **kwargs))
+
+
+def loss_spec(loss, grad_norm, *, f_star: float | None = None, diverged_at: int | None = None,
+              tol: float | None = None, lr=None, title: str = "") -> tuple[list, dict]:
     """Two stacked panels over the step: the loss (top) and the gradient norm (bottom).
 
     Takes ``loss`` (k,) and ``grad_norm`` (k,), one value per step from 0 (the start) to k - 1;
     ``f_star`` the known minimum value (the top panel then shows ``f - f*`` on a log axis);
     ``diverged_at`` a step to mark with a red vertical line; ``tol`` a gradient-norm tolerance
     drawn as a dashed line; ``lr`` (k - 1,) the step size each update used, drawn in a third
-    panel when given (a learning-rate schedule). Non-finite values are left out (gaps). Returns a
-    ``go.Figure`` with traces named "loss" and "grad norm" (plus "... at floor" markers,
-    "tolerance" and "step size" when needed).
+    panel when given (a learning-rate schedule). Non-finite values are left out (gaps). Returns
+    the traces and layout (``loss_figure``: the figure) with traces named "loss" and "grad norm"
+    (plus "... at floor" markers, "tolerance" and "step size" when needed).
     """
     loss = np.asarray(loss, dtype=float).reshape(-1)
     grad = np.asarray(grad_norm, dtype=float).reshape(-1)
@@ -135,4 +140,4 @@ def loss_figure(loss, grad_norm, *, f_star: float | None = None, diverged_at: in
     layout = spec.merge(style.layout(height=HEIGHT if rows == 2 else HEIGHT + 160, title=title),
                         {k: dict(v) for k, v in _panels(rows).items()}, axes,
                         dict(showlegend=False, hovermode="closest", annotations=annotations, shapes=shapes))
-    return spec.figure(data, layout)
+    return data, layout

@@ -15,8 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from . import spec, style
-from .contour import contour_figure
-from .curves import loss_figure
+from .contour import contour_spec
+from .curves import loss_spec
 from .scale import stationary
 from .thin import thin_path
 
@@ -160,12 +160,13 @@ def stationary_figure(xs, ys, Z, points, *, log_scale: bool = False, title: str 
     items = stationary(points)
     minima = [(p, v) for p, v, kind in items if kind == "global minimum"]
     others = [(p, v, kind) for p, v, kind in items if kind != "global minimum"]
-    fig = spec.editable(contour_figure(xs, ys, Z, minima=minima, others=others, log_scale=log_scale, title=title))
+    data, layout = contour_spec(xs, ys, Z, minima=minima, others=others, log_scale=log_scale, title=title)
     if len(items) <= MAX_LABELLED:  # the values beside the markers, readable on any colour of the map
-        for (x, y), v, _ in items:
-            fig.add_annotation(x=x, y=y, text=f"{0.0 if abs(v) < 1e-12 else v:.4g}", showarrow=False, yshift=-19,
-                               font=dict(size=12, color=style.OUTLINE), bgcolor="rgba(255,255,255,0.8)", borderpad=1)
-    return fig
+        layout["annotations"] += [
+            dict(x=x, y=y, text=f"{0.0 if abs(v) < 1e-12 else v:.4g}", showarrow=False, yshift=-19,
+                 font=dict(size=12, color=style.OUTLINE), bgcolor="rgba(255,255,255,0.8)", borderpad=1)
+            for (x, y), v, _ in items]
+    return spec.figure(data, layout)
 
 
 def _inside(points: np.ndarray, xs, ys) -> int:
@@ -194,29 +195,34 @@ def saddle_figures(xs, ys, Z, runs: Mapping[str, tuple[np.ndarray, np.ndarray, n
                 run[column] = np.where(np.isfinite(run[column]), np.maximum(run[column], 1e-15 * values.max()), np.nan)
     names = list(runs)
     first_points, first_loss, first_grad = runs[names[0]]
-    top = spec.editable(contour_figure(xs, ys, Z, path=first_points, others=[(saddle, float("nan"), "saddle")],
-                                       log_scale=log_scale))
-    top.update_traces(name=names[0], selector=dict(name="path"))
-    top.update_traces(showlegend=False, selector=dict(name="end"))
-    curves = spec.editable(loss_figure(first_loss, first_grad))
+    top, top_layout = contour_spec(xs, ys, Z, path=first_points, others=[(saddle, float("nan"), "saddle")],
+                                   log_scale=log_scale)
+    named = {t["name"]: t for t in top}
+    named["path"]["name"] = names[0]
+    named["end"]["showlegend"] = False
+    curves, curves_layout = loss_spec(first_loss, first_grad)
+    named = {t["name"]: t for t in curves}
     for i, name in enumerate(names):
         colour = RUN_COLOURS[min(i, len(RUN_COLOURS) - 1)]
         points, loss, grad = runs[name]
         if i == 0:
-            curves.update_traces(name=name, line_color=colour, showlegend=True, selector=dict(name="grad norm"))
-            curves.update_traces(name=name, line_color=colour, selector=dict(name="loss"))
+            named["grad norm"].update(name=name, showlegend=True)
+            named["loss"]["name"] = name
+            for trace in (named["grad norm"], named["loss"]):
+                trace["line"] = {**trace["line"], "color": colour}
             continue
         shown = thin_path(points, MAX_PATH_POINTS)[1]
-        top.add_trace(go.Scatter(x=shown[:, 0], y=shown[:, 1], name=name, mode="lines+markers",
-                                 line=dict(color=colour, width=3), marker=dict(color=colour, size=4),
-                                 hovertemplate=f"{name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>"))
+        top.append(dict(type="scatter", x=shown[:, 0], y=shown[:, 1], name=name, mode="lines+markers",
+                        line=dict(color=colour, width=3), marker=dict(color=colour, size=4),
+                        hovertemplate=f"{name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>"))
         steps = np.arange(len(loss))
         for row, values, label in ((1, loss, "f"), (2, grad, "‖∇f‖")):
-            curves.add_trace(go.Scatter(x=steps, y=values, name=name, mode="lines", showlegend=row == 2,
-                                        line=dict(color=colour, width=2.5), xaxis="x" if row == 1 else f"x{row}",
-                                        yaxis="y" if row == 1 else f"y{row}",
-                                        hovertemplate=f"{name}: step %{{x}}, {label} = %{{y:.3g}}<extra></extra>"))
-    curves.update_layout(showlegend=True)
-    style.legend_on_top(curves)
-    curves.update_xaxes(range=[0, max(max(cut.values()) - 1, 1)])
+            curves.append(dict(type="scatter", x=steps, y=values, name=name, mode="lines", showlegend=row == 2,
+                               line=dict(color=colour, width=2.5), xaxis="x" if row == 1 else f"x{row}",
+                               yaxis="y" if row == 1 else f"y{row}",
+                               hovertemplate=f"{name}: step %{{x}}, {label} = %{{y:.3g}}<extra></extra>"))
+    last = max(max(cut.values()) - 1, 1)
+    spec.merge(curves_layout, dict(showlegend=True, legend=style.legend_top(),
+                                   xaxis=dict(range=[0, last]), xaxis2=dict(range=[0, last])))
+    top, curves = spec.figure(top, top_layout), spec.figure(curves, curves_layout)
     return top, curves

@@ -45,7 +45,3 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
     constructor drops them."""
     return go.Figure({"data": [_set(t) for t in data], "layout": _set(layout, True)}, _validate=False)
 
-
-def editable(fig: go.Figure) -> go.Figure:
-    """A validated copy, for builders that go on with graph-object methods (``update_traces`` ...)."""
-    return go.Figure(fig.to_dict())
