@@ -302,6 +302,11 @@ def _spec_built_figures():
     paths, curves = saddle_figures(xs, ys, Z, runs, (0.086677, 2.884254))
     yield "saddle paths", paths
     yield "saddle curves", curves
+    from viz.sweep import examples_figure
+
+    yield "learning-rate examples", examples_figure(xs, ys, Z, [(0, 0.001, pts[:40]), (1, 0.01, pts), (2, 0.05, pts)],
+                                                    names=("too small", "good", "too big", "diverged"),
+                                                    minima=HIMMELBLAU_MINIMA, log_scale=True)
     yield "anatomy", viz.anatomy_figure(xs, ys, Z, path=pts, k=3, arrows={"-η∇f": np.array([0.1, 0.2]),
                                                                           "Δw": np.array([0.1, 0.1])})
 

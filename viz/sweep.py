@@ -9,12 +9,13 @@ annotations, whose positions on a log axis would be in log10 units.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import style
+from . import spec, style
 from .scale import heights_for, stationary
 from .thin import thin_path
 
@@ -151,48 +152,56 @@ def examples_figure(xs, ys, Z, runs: Sequence[tuple[int, float, np.ndarray]], *,
     heights = heights_for(Z, log_scale)
     n = max(len(runs), 1)
     titles = [f"<b>{names[r]}</b>: η = {lr:.3g}" for r, lr, _ in runs] or [""]
-    fig = make_subplots(rows=1, cols=n, subplot_titles=titles, horizontal_spacing=0.04)
     z = heights(Z).astype(np.float32)
     mins = np.array([p for p, _, _ in stationary(minima)], dtype=float).reshape(-1, 2)
+    data, axes = [], {}
     for col, (region, _, path) in enumerate(runs or [(0, 0.0, np.zeros((0, 2)))], start=1):
-        fig.add_trace(go.Contour(
-            x=xs, y=ys, z=z, coloraxis="coloraxis", ncontours=24, contours=dict(coloring="fill"),
-            line=dict(width=0.5, color="rgba(255,255,255,0.4)"), hoverinfo="skip", showlegend=False),
-            row=1, col=col)
+        suffix = "" if col == 1 else str(col)
+        on = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+        data.append(dict(type="contour", x=xs, y=ys, z=z, coloraxis="coloraxis", ncontours=24,
+                         contours=dict(coloring="fill"), line=dict(width=0.5, color="rgba(255,255,255,0.4)"),
+                         hoverinfo="skip", showlegend=False, **on))
         p = np.asarray(path, dtype=float).reshape(-1, 2)
         p = p[np.isfinite(p).all(axis=1)]
         idx, shown = thin_path(p, MAX_PATH_POINTS)
         colour = REGION_COLOURS[region]
-        for width, c in ((6, style.WHITE), (3, colour)):
-            fig.add_trace(go.Scatter(
-                x=shown[:, 0], y=shown[:, 1], mode="lines+markers" if width == 3 else "lines", customdata=idx,
-                line=dict(color=c, width=width), marker=dict(size=5, color=colour), showlegend=False,
-                name=f"path {names[region]}" if width == 3 else "under-stroke",
-                hovertemplate="step %{customdata}<br>(%{x:.4g}, %{y:.4g})<extra></extra>" if width == 3 else None,
-                hoverinfo=None if width == 3 else "skip"), row=1, col=col)
+        data.append(dict(type="scatter", x=shown[:, 0], y=shown[:, 1], mode="lines", customdata=idx,
+                         line=dict(color=style.WHITE, width=6), marker=dict(size=5, color=colour), showlegend=False,
+                         name="under-stroke", hoverinfo="skip", **on))
+        data.append(dict(type="scatter", x=shown[:, 0], y=shown[:, 1], mode="lines+markers", customdata=idx,
+                         line=dict(color=colour, width=3), marker=dict(size=5, color=colour), showlegend=False,
+                         name=f"path {names[region]}",
+                         hovertemplate="step %{customdata}<br>(%{x:.4g}, %{y:.4g})<extra></extra>", **on))
         ends = [(p[:1], dict(symbol="circle", size=12, color=style.START), "start"),
                 (p[-1:], dict(symbol="square", size=10, color=style.END), "end"),
                 (mins, style.marker_style("global minimum"), "global minimum")]
         for xy, marker, what in ends:
             if len(xy):
                 marker = {"line": dict(color=style.WHITE if what == "end" else style.OUTLINE, width=1.5), **marker}
-                fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", marker=marker, showlegend=False,
-                                         name=what, hovertemplate=f"{what} (%{{x:.4g}}, %{{y:.4g}})<extra></extra>"),
-                              row=1, col=col)
-        suffix = "" if col == 1 else str(col)
-        fig.update_layout({
-            f"xaxis{suffix}": dict(range=[xs[0], xs[-1]], constrain="domain", showgrid=False, zeroline=False,
-                                   showline=True, mirror=True, linecolor="#444", ticks="outside"),
-            f"yaxis{suffix}": dict(range=[ys[0], ys[-1]], scaleanchor=f"x{suffix}", scaleratio=1, showgrid=False,
-                                   constrain="domain",
-                                   zeroline=False, showline=True, mirror=True, linecolor="#444", ticks="outside",
-                                   showticklabels=col == 1),
-        })
+                data.append(dict(type="scatter", x=xy[:, 0], y=xy[:, 1], mode="markers", marker=marker,
+                                 showlegend=False, name=what,
+                                 hovertemplate=f"{what} (%{{x:.4g}}, %{{y:.4g}})<extra></extra>", **on))
+        axes[f"xaxis{suffix}"] = dict(range=[xs[0], xs[-1]], constrain="domain", showgrid=False, zeroline=False,
+                                      showline=True, mirror=True, linecolor="#444", ticks="outside")
+        axes[f"yaxis{suffix}"] = dict(range=[ys[0], ys[-1]], scaleanchor=f"x{suffix}", scaleratio=1, showgrid=False,
+                                      constrain="domain", zeroline=False, showline=True, mirror=True,
+                                      linecolor="#444", ticks="outside", showticklabels=col == 1)
     aspect = (ys[-1] - ys[0]) / (xs[-1] - xs[0])
-    style.base_layout(fig, height=int(np.clip(80 + EXAMPLE_PANEL_WIDTH * aspect, *EXAMPLE_HEIGHT)), top=40)
-    fig.update_layout(coloraxis=dict(colorscale=style.COLORSCALE, cmin=heights.lo, cmax=heights.cap,
-                                     showscale=False), showlegend=False, hovermode="closest", dragmode=False)
-    return fig
+    grid = _panels(n)
+    layout = spec.merge(
+        style.layout(height=int(np.clip(80 + EXAMPLE_PANEL_WIDTH * aspect, *EXAMPLE_HEIGHT)), top=40),
+        {k: dict(v) for k, v in grid.items() if k != "annotations"}, axes,
+        dict(annotations=[{**a, "text": t} for a, t in zip(grid["annotations"], titles, strict=True)],
+             coloraxis=dict(colorscale=style.COLORSCALE, cmin=heights.lo, cmax=heights.cap, showscale=False),
+             showlegend=False, hovermode="closest", dragmode=False))
+    return spec.figure(data, layout)
+
+
+@lru_cache(maxsize=8)
+def _panels(n: int) -> dict:
+    """``n`` panels side by side with a title above each (``make_subplots``'s layout, built once)."""
+    grid = make_subplots(rows=1, cols=n, subplot_titles=[f"panel {k}" for k in range(n)], horizontal_spacing=0.04)
+    return {k: v for k, v in grid.layout.to_plotly_json().items() if k != "template"}
 
 
 def momentum_map_figure(lrs, mus, gap, *, start_gap: float, floor_ratio: float = 1e-12,
