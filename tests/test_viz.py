@@ -302,7 +302,12 @@ def _spec_built_figures():
     paths, curves = saddle_figures(xs, ys, Z, runs, (0.086677, 2.884254))
     yield "saddle paths", paths
     yield "saddle curves", curves
+    from viz.race import race_figure
     from viz.sweep import examples_figure
+
+    racing = np.stack([pts[:100], pts[:100][::-1]], axis=1)  # (101 steps, 2 racers, 2)
+    yield "race", race_figure(xs, ys, Z, racing, ["a", "b"], diverged_at=np.array([-1, 50]),
+                              minima=HIMMELBLAU_MINIMA, start=(0.0, 0.0))
 
     yield "learning-rate examples", examples_figure(xs, ys, Z, [(0, 0.001, pts[:40]), (1, 0.01, pts), (2, 0.05, pts)],
                                                     names=("too small", "good", "too big", "diverged"),

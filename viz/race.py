@@ -24,7 +24,7 @@ import zlib
 import numpy as np
 import plotly.graph_objects as go
 
-from . import style
+from . import spec, style
 from .scale import heights_for, stationary
 from .thin import thin_path, thin_series
 
@@ -113,12 +113,12 @@ def race_figure(xs, ys, Z, points, labels, *, diverged_at=None, minima=(), start
     star = np.array([p for p, _, _ in stationary(minima)], dtype=float).reshape(-1, 2)
     s = np.asarray(start if start is not None else points[0, 0], dtype=float).reshape(1, 2)
     traces = [
-        go.Scatter(x=star[:, 0], y=star[:, 1], name="global minimum", mode="markers",
-                   marker=style.marker_style("global minimum"), showlegend=bool(len(star)),
-                   hovertemplate="global minimum<br>(%{x:.4g}, %{y:.4g})<extra></extra>"),
-        go.Scatter(x=s[:, 0], y=s[:, 1], name="start", mode="markers",
-                   marker=dict(symbol="circle", size=13, color=style.WHITE, line=dict(color=style.OUTLINE, width=2.5)),
-                   hovertemplate="start<br>(%{x:.4g}, %{y:.4g})<extra></extra>"),
+        dict(type="scatter", x=star[:, 0], y=star[:, 1], name="global minimum", mode="markers",
+             marker=style.marker_style("global minimum"), showlegend=bool(len(star)),
+             hovertemplate="global minimum<br>(%{x:.4g}, %{y:.4g})<extra></extra>"),
+        dict(type="scatter", x=s[:, 0], y=s[:, 1], name="start", mode="markers",
+             marker=dict(symbol="circle", size=13, color=style.WHITE, line=dict(color=style.OUTLINE, width=2.5)),
+             hovertemplate="start<br>(%{x:.4g}, %{y:.4g})<extra></extra>"),
     ]
 
     def racer_data(k: int) -> list[dict]:
@@ -131,41 +131,38 @@ def race_figure(xs, ys, Z, points, labels, *, diverged_at=None, minima=(), start
     final = racer_data(len(shown) - 1)
     for r in range(n):
         name = labels[r] + (f" ✕ diverged at step {int(div[r])}" if div[r] >= 0 else "")
-        traces.append(go.Scatter(final[r], name=name, legendgroup=f"r{r}", mode="lines", hoverinfo="skip",
-                                 line=dict(color=colours[r % len(colours)], width=2.5)))
-    traces.append(go.Scatter(
+        traces.append(dict(final[r], name=name, legendgroup=f"r{r}", mode="lines", hoverinfo="skip",
+                           line=dict(color=colours[r % len(colours)], width=2.5)))
+    traces.append(dict(
         final[n], name=POSITIONS, mode="markers", showlegend=False, cliponaxis=False, text=list(labels),
         marker=dict(color=[colours[r % len(colours)] for r in range(n)], size=14, symbol="circle",
                     line=dict(color=style.WHITE, width=2)),
         hovertemplate="%{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>"))
-    # Frames as plain dicts, validated once by the figure (go.Frame objects would be validated twice).
     racer_idx = list(range(FIRST_RACER_TRACE, FIRST_RACER_TRACE + n + 1))
-    fig = go.Figure(data=traces, frames=[dict(name=str(int(step)), data=racer_data(k), traces=racer_idx)
-                                         for k, step in enumerate(shown)])
-    _animation_controls(fig, shown)
-    style.base_layout(fig, height=HEIGHT, title=title, top=40)
-    style.legend_on_top(fig)
+    frames = [dict(name=str(int(step)), data=racer_data(k), traces=racer_idx) for k, step in enumerate(shown)]
     png = base64.b64encode(contour_png(Z, heights_for(Z, log_scale))).decode()
     frame = dict(constrain="domain", showgrid=False, zeroline=False, ticks="outside", mirror=True,
                  showline=True, linecolor="#444")
-    fig.update_layout(
+    layout = spec.merge(style.layout(height=HEIGHT, title=title, top=40), _animation_controls(shown), dict(
+        legend=style.legend_top(),
         images=[dict(source=f"data:image/png;base64,{png}", xref="x", yref="y", x=xs[0], y=ys[-1],
                      sizex=xs[-1] - xs[0], sizey=ys[-1] - ys[0], sizing="stretch", layer="below")],
         xaxis=dict(frame, title=dict(text="x", standoff=4), range=list(domain[0]), autorange=False),
-        yaxis=dict(frame, title="y", range=list(domain[1]), autorange=False, scaleanchor="x", scaleratio=1),
+        yaxis=dict(frame, title=dict(text="y"), range=list(domain[1]), autorange=False, scaleanchor="x",
+                   scaleratio=1),
         dragmode=False, hovermode="closest", margin=dict(b=110),
         meta=dict(frame_steps=[int(v) for v in shown], first_racer_trace=FIRST_RACER_TRACE, racers=n),
-    )
-    return fig
+    ))
+    return spec.figure(traces, layout, frames)
 
 
-def _animation_controls(fig: go.Figure, shown: np.ndarray) -> None:
+def _animation_controls(shown: np.ndarray) -> dict:
     """Play/Pause buttons and a step slider under the plot; the slider starts at the finish."""
     ms = int(np.clip(ANIMATION_MS / max(len(shown) - 1, 1), 40, 150))
     play = dict(frame=dict(duration=ms, redraw=False), transition=dict(duration=0), fromcurrent=True,
                 mode="immediate")
     still = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
-    fig.update_layout(
+    return dict(
         updatemenus=[dict(
             type="buttons", direction="left", x=0, xanchor="left", y=-0.1, yanchor="top",
             showactive=False, pad=dict(t=0, r=10), bgcolor="#f0f0f0", font=dict(size=14),

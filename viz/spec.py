@@ -38,10 +38,13 @@ def _set(d: dict, drop_empty: bool = False) -> dict:
     return {k: v for k, v in d.items() if v is not None and not (drop_empty and isinstance(v, list) and not v)}
 
 
-def figure(data: list[dict], layout: dict) -> go.Figure:
-    """The finished specification as a ``go.Figure`` (for ``st.plotly_chart`` and the tests).
+def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
+    """The finished specification as a ``go.Figure`` (for the chart component and the tests).
 
     Top-level ``None`` values (and the layout's empty lists) are dropped, as the validating
     constructor drops them."""
-    return go.Figure({"data": [_set(t) for t in data], "layout": _set(layout, True)}, _validate=False)
+    spec = {"data": [_set(t) for t in data], "layout": _set(layout, True)}
+    if frames:
+        spec["frames"] = frames
+    return go.Figure(spec, _validate=False)
 
