@@ -99,10 +99,10 @@ def playground_specs(moves: int) -> list[dict[str, str]]:
 
 
 PAGES = (  # (label, page file or None for the entry page, the knob that moves, moves)
-    ("playground", None, "lr", 20),
+    ("playground", None, "lr", 20),  # knobs that compile nothing: the time of a slider move
     ("basins & stationary points", "pages/landscape.py", "lr", 6),
-    ("learning rate", "pages/learning_rate.py", "sweep_steps", 5),
-    ("optimizer race", "pages/race.py", "rsteps", 6),
+    ("learning rate", "pages/learning_rate.py", "sweep_hi", 6),
+    ("optimizer race", "pages/race.py", "r1_lr", 6),
     ("one dimension", "pages/oned.py", "w_steps", 6),
 )
 

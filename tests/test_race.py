@@ -162,13 +162,18 @@ def test_six_racer_figure_stays_small_and_animates_every_racer(name):
     assert len(positions.x) == 6
     last = fig.frames[-1]
     assert list(last.traces) == list(range(FIRST_RACER_TRACE, FIRST_RACER_TRACE + 7))
-    np.testing.assert_array_equal(last.data[-1].x, positions.x)  # the base figure shows the finish
-    assert np.all(np.isfinite(np.asarray(last.data[-1].x)))  # a diverged racer stays at its last finite point
+    np.testing.assert_array_equal(frame_data(last)[-1]["x"], positions.x)  # the base figure shows the finish
+    assert np.all(np.isfinite(np.asarray(frame_data(last)[-1]["x"])))  # a diverged racer stays at its last finite point
     assert tuple(fig.layout.xaxis.range) == s.domain[0] and tuple(fig.layout.yaxis.range) == s.domain[1]
     assert fig.layout.images[0].source.startswith("data:image/png;base64,")
     assert any("diverged" in (t.name or "") for t in fig.data)
     assert len(loss_overlay(result.loss, labels, f_star=s.f_star, tol=1e-6, diverged_at=result.diverged_at)
                .to_json()) < 100_000
+
+
+def frame_data(frame) -> list[dict]:
+    """A frame's traces as sent (frames are built unvalidated: viz/spec.py; read them as JSON)."""
+    return frame.to_plotly_json()["data"]
 
 
 def test_frames_grow_the_paths_and_the_slider_reaches_every_frame():
@@ -177,9 +182,9 @@ def test_frames_grow_the_paths_and_the_slider_reaches_every_frame():
     xs, ys, Z = surface_grid(s, 60)
     fig = race_figure(xs, ys, Z, result.points, ["a", "b"])
     assert [int(f.name) for f in fig.frames] == list(range(51))  # 51 steps fit: every step is a frame
-    lengths = [len(f.data[0].x) for f in fig.frames]
+    lengths = [len(frame_data(f)[0]["x"]) for f in fig.frames]
     assert lengths == list(range(1, 52))
-    np.testing.assert_allclose(fig.frames[7].data[0].x, result.points[:8, 0, 0].astype(np.float32))
+    np.testing.assert_allclose(frame_data(fig.frames[7])[0]["x"], result.points[:8, 0, 0].astype(np.float32))
     slider = json.loads(fig.to_json())["layout"]["sliders"][0]
     assert [st["args"][0][0] for st in slider["steps"]] == [f.name for f in fig.frames]
     assert slider["active"] == len(fig.frames) - 1

@@ -43,8 +43,11 @@ def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> 
 
     Top-level ``None`` values (and the layout's empty lists) are dropped, as the validating
     constructor drops them."""
-    spec = {"data": [_set(t) for t in data], "layout": _set(layout, True)}
+    fig = go.Figure({"data": [_set(t) for t in data], "layout": _set(layout, True)}, _validate=False)
     if frames:
-        spec["frames"] = frames
-    return go.Figure(spec, _validate=False)
+        # go.Figure validates frames even with _validate=False (plotly 7.1: the frames validator takes
+        # no such flag): ~0.3 ms per frame trace. Unvalidated Frame objects go in directly instead;
+        # read them back as JSON (``frame.to_plotly_json()``): their attribute access needs validation.
+        fig._frame_objs = tuple(go.Frame(f, _validate=False) for f in frames)
+    return fig
 
