@@ -1,10 +1,16 @@
-"""The runner: one jitted ``lax.scan`` per run, ``vmap`` over starts and hyperparameters.
+"""The runner: one jitted loop per run, ``vmap`` over starts and hyperparameters.
 
 Structural choices (surface, optimizer code, gradient method, step bucket, batch
 shape) are static and select a compiled function; every number a slider moves
 (hyperparameters, start, the step count itself) is a traced argument, so moving
-it compiles nothing. Step counts are rounded up to a power-of-two bucket and the
-scan holds still past the requested count.
+it compiles nothing. Three shapes of the same loop:
+
+* ``descend`` (one recorded run): a ``lax.while_loop`` that stops at the requested
+  step, writing into a record sized by the step count's power-of-two bucket;
+* ``descend_batch(keep_paths=True)``: ``vmap`` of a ``lax.scan`` over the bucket that
+  holds still past the requested count (time-major paths);
+* ``descend_batch`` (final points): blocks of runs as structure of arrays, a loop
+  to the requested step with per-run trackers, no bucket at all.
 
 Divergence: the first index whose point or loss is not finite. From there on the
 run holds still (the record repeats that index), so nothing downstream sees a
