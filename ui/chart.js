@@ -57,6 +57,19 @@ export default function (component) {
     gd.className = "descent-chart";
     gd.style.width = "100%";
     parentElement.appendChild(gd);
+    // The column can change width without a window resize (the sidebar folds, a projector's
+    // resolution): follow the element itself.
+    if (window.ResizeObserver) {
+      let width = 0;
+      gd.__descentResize = new ResizeObserver((entries) => {
+        const w = Math.round(entries[0].contentRect.width);
+        if (w !== width && w > 0 && window.Plotly && gd._fullLayout) {
+          width = w;
+          window.Plotly.Plots.resize(gd);
+        }
+      });
+      gd.__descentResize.observe(gd);
+    }
   }
   gd.__descent = component; // the latest callbacks, for the click handler bound once
   const seq = (gd.__descentSeq = (gd.__descentSeq || 0) + 1);
@@ -88,7 +101,9 @@ export default function (component) {
   // run a superseded one early): purge only a chart that has left the page.
   return () => {
     setTimeout(() => {
-      if (!gd.isConnected && window.Plotly) window.Plotly.purge(gd);
+      if (gd.isConnected) return;
+      if (gd.__descentResize) gd.__descentResize.disconnect();
+      if (window.Plotly) window.Plotly.purge(gd);
     }, 0);
   };
 }
