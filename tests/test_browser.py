@@ -124,3 +124,16 @@ def test_a_link_made_on_the_first_option_keeps_it(browser, server):
     assert reopened.locator('[data-testid="stException"]').count() == 0
     page.close()
     reopened.close()
+
+
+def test_charts_follow_the_window_width(browser, server):
+    """A projector or a narrower window: the charts take the new column width without a rerun."""
+    page = open_page(browser, server)
+    page.wait_for_function("document.querySelectorAll('.descent-chart[data-drawn]').length >= 4", timeout=60_000)
+    widths = "() => [...document.querySelectorAll('.descent-chart')].map(d => d._fullLayout.width)"
+    before = page.evaluate(widths)
+    page.set_viewport_size({"width": 1100, "height": 1900})
+    page.wait_for_function(f"(before) => ({widths})().every((w, i) => w < before[i])", arg=before, timeout=10_000)
+    after = page.evaluate(widths)
+    assert all(a < b for a, b in zip(after, before, strict=True)), (before, after)
+    page.close()
