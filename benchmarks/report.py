@@ -60,6 +60,12 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         out.append(("Runner per optimizer: one recorded descend() call, host copy included",
                      ["case", "optimizer", "descend()", "ns/step"],
                      [[r["case"], r["impl"], _ms(r["steady_s"]), f"{r['ns_per_step']:.0f}"] for r in rows]))
+    rows = _rows(results, "update")
+    if rows:
+        out.append(("Where a step's time goes: Adam's update alone in a bare scan (no record, no checks)",
+                    ["case", "update", "steady", "ns/step", "path vs the first row"],
+                    [[r["case"], r["impl"], _ms(r["steady_s"]), f"{r['ns_per_step']:.0f}",
+                      f"max dev {r['check']['max_dev']:.1e}" if r.get("check") else "-"] for r in rows]))
     rows = _rows(results, "batched")
     if rows:
         def mem(r):

@@ -124,8 +124,68 @@ def per_optimizer(steps: int = 5_000, quick: bool = False) -> list[dict]:
     return rows
 
 
+def update_costs(steps: int = 5_000, quick: bool = False) -> list[dict]:
+    """Where a recorded step's time goes: Adam's update alone in a bare jitted scan (gradient, update,
+    the point recorded), written four ways, next to optax's. Same start and knobs; best of N."""
+    import jax
+    import jax.numpy as jnp
+    from jax import lax
+
+    surface, adam = get_surface("rosenbrock"), get_optimizer("adam")
+    hp = {k: np.float64(v) for k, v in sorted(adam.resolve(HP).items())}
+    grad = jax.grad(surface)
+
+    def plain(g, state, p, knobs, t):  # torch's arithmetic without the amsgrad / weight-decay / lerp branches
+        b1, b2 = knobs["beta1"], knobs["beta2"]
+        m = state.exp_avg + (1.0 - b1) * (g - state.exp_avg)
+        v = state.exp_avg_sq * b2 + (1.0 - b2) * g * g
+        denom = jnp.sqrt(v) / jnp.sqrt(1.0 - b2**t) + knobs["eps"]
+        return p + (-(knobs["lr"] / (1.0 - b1**t)) * m) / denom, type(state)(m, v, state.max_exp_avg_sq)
+
+    def constants(g, state, p, knobs, t):  # the same with the knobs folded in at compile time
+        return plain(g, state, p, {k: float(v) for k, v in hp.items()}, t)
+
+    def exp_log(g, state, p, knobs, t):  # beta**t as exp(t log beta): not torch's value to the last bit
+        b1, b2 = knobs["beta1"], knobs["beta2"]
+        tf = t.astype(jnp.float64)
+        m = state.exp_avg + (1.0 - b1) * (g - state.exp_avg)
+        v = state.exp_avg_sq * b2 + (1.0 - b2) * g * g
+        denom = jnp.sqrt(v) / jnp.sqrt(1.0 - jnp.exp(tf * jnp.log(b2))) + knobs["eps"]
+        return p + (-(knobs["lr"] / (1.0 - jnp.exp(tf * jnp.log(b1)))) * m) / denom, type(state)(
+            m, v, state.max_exp_avg_sq)
+
+    def scan_of(update):
+        def run(w0, knobs):
+            def body(carry, t):
+                w, state = carry
+                w_new, state = update(grad(w), state, w, knobs, t)
+                return (w_new, state), w
+
+            ts = jnp.arange(1, steps + 1, dtype=jnp.int64)
+            return lax.scan(body, (w0, adam.fns.init(w0, knobs)), ts)[1]
+        return jax.jit(run)
+
+    w0, reps, rows = np.asarray(START, dtype=np.float64), (30 if quick else 200), []
+    variants = {"torch-exact update, knobs traced (descend's)": adam.fns.update,
+                "without the amsgrad / weight-decay / lerp branches": plain,
+                "knobs as compile-time constants": constants,
+                "beta**t as exp(t log beta)": exp_log}
+    reference = None
+    for label, update in variants.items():
+        fn = scan_of(update)
+        path = np.asarray(fn(w0, hp))
+        reference = path if reference is None else reference  # the torch-exact variant, first
+        rows.append({"impl": label, "check": references.agreement(path, reference, TOL),
+                     "steady_s": min(timed(lambda f=fn: f(w0, hp))[0] for _ in range(reps))})
+    path = np.asarray(references.optax_adam(START, steps, **HP))[:-1]  # optax's includes the end point
+    rows.append({"impl": "optax.adam (constants)", "check": references.agreement(path, reference, TOL),
+                 "steady_s": min(timed(lambda: references.optax_adam(START, steps, **HP))[0] for _ in range(reps))})
+    return [{"section": "update", "case": f"Adam update in a bare scan, {steps:,} steps", **r,
+             "ns_per_step": 1e9 * r["steady_s"] / steps, "repeats": reps} for r in rows]
+
+
 def run(quick: bool = False) -> list[dict]:
     rows = []
     for steps in ((500, 5_000) if quick else (500, 5_000, 50_000)):
         rows += case(steps, quick)
-    return rows + per_optimizer(5_000, quick)
+    return rows + per_optimizer(5_000, quick) + update_costs(5_000, quick)
