@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from benchmarks.common import summary_ms
+from tests.apptest import charts_by_key
 
 SCENARIOS = (  # (label, surface, optimizer, base knobs, start, steps)
     ("first visit: radial, GD, 200 steps", "radial", "gd", {"lr": 0.01}, (0.5, 1.0), 200),
@@ -68,18 +69,6 @@ def _page(name, opt_name, knobs, start, steps, tol=1e-6) -> tuple[dict, dict, di
     return t, sizes, figs
 
 
-def chart_specs(at) -> dict[str, str]:
-    """Figure JSON per chart key on an AppTest page: ``st.plotly_chart`` and ``ui.chart.plotly_react`` alike."""
-    import json
-
-    out = {e.proto.id.rsplit("-", 1)[-1]: e.proto.spec for e in at.get("plotly_chart")}
-    for e in at.get("bidi_component"):
-        figure = json.loads(e.proto.json).get("figure") if e.proto.component_name == "descent.plotly_react" else None
-        if figure:
-            out[e.key] = figure
-    return out
-
-
 def playground_specs(moves: int) -> list[dict[str, str]]:
     """The figure JSON the playground sends, per chart key, for the first view and ``moves`` learning-rate
     moves down the slider (AppTest: the exact specification strings the charts receive)."""
@@ -91,10 +80,10 @@ def playground_specs(moves: int) -> list[dict[str, str]]:
     at.run()
     lr = float(at.select_slider(key="lr").value)
     options = [float(o) for o in at.select_slider(key="lr").options]
-    out = [chart_specs(at)]
+    out = [charts_by_key(at)]
     for v in [o for o in options if o < lr][::-1][:moves]:
         at.select_slider(key="lr").set_value(v).run()
-        out.append(chart_specs(at))
+        out.append(charts_by_key(at))
     return out
 
 
@@ -142,7 +131,7 @@ def page_script(label: str, page: str | None, key: str, moves: int) -> dict:
         t = time.perf_counter()
         _knob(at, key).set_value(v).run()
         times.append(time.perf_counter() - t)
-    charts = {k: len(v.encode()) for k, v in chart_specs(at).items()}
+    charts = {k: len(v.encode()) for k, v in charts_by_key(at).items()}
     return {"section": "interaction", "case": f"server: whole {label} script per rerun (AppTest)",
             "impl": f"{page or 'app.py'}, {key} moves", **summary_ms(times), "figure_bytes": charts,
             "page_figure_bytes": sum(charts.values()), "exception": bool(at.exception)}

@@ -19,17 +19,20 @@ def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def chart_specs(at: AppTest) -> list[str]:
-    """Every chart's figure JSON: ``st.plotly_chart``'s in page order, then ``ui.chart.plotly_react``'s in page
-    order (a page uses one or the other)."""
+def charts_by_key(at: AppTest) -> dict[str, str]:
+    """Every chart's figure JSON by its key: ``st.plotly_chart``'s in page order, then
+    ``ui.chart.plotly_react``'s in page order (a page uses one or the other)."""
     import json
 
-    specs = []
-    for element in at.get("plotly_chart") + at.get("bidi_component"):
-        if element.type == "plotly_chart":
-            specs.append(element.proto.spec)
-        elif element.proto.component_name == "descent.plotly_react":
-            figure = json.loads(element.proto.json)["figure"]
+    out = {e.proto.id.rsplit("-", 1)[-1]: e.proto.spec for e in at.get("plotly_chart")}
+    for e in at.get("bidi_component"):
+        if e.proto.component_name == "descent.plotly_react":
+            figure = json.loads(e.proto.json)["figure"]
             if figure is not None:  # None: the element that only preloads plotly.js
-                specs.append(figure)
-    return specs
+                out[e.key] = figure
+    return out
+
+
+def chart_specs(at: AppTest) -> list[str]:
+    """``charts_by_key``'s figures in order."""
+    return list(charts_by_key(at).values())
