@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
+from tests.browser import ARTIFACTS, open_deep_link, require_chromium, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -13,7 +13,6 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from viz.landscape import LEVELS  # noqa: E402  (the basin map's z: band * LEVELS + shade)
 
-CHART = ".js-plotly-plot"
 # The basin map's heatmap, decoded by Plotly: its size and the number of distinct colour bands.
 HEATMAP = """() => {
   const LEVELS = __LEVELS__;
@@ -28,14 +27,7 @@ HEATMAP = """() => {
 
 def test_landscape_page_renders_basins_points_and_saddle_demo():
     with streamlit_server() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 2400})
-        # A fresh server's first session runs Streamlit's legacy pages/ discovery before app.py calls
-        # st.navigation (then /landscape would run without the entry file's wide layout): open the
-        # entry page first, as every later visitor finds the server.
-        page.goto(url, wait_until="domcontentloaded")
-        page.wait_for_selector(CHART, timeout=90_000)
-        page.goto(f"{url}/landscape", wait_until="domcontentloaded")
+        browser, page = open_deep_link(p, url, "/landscape", height=2400)
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=120_000)
         page.wait_for_function(f"() => ({HEATMAP})() !== null", timeout=60_000)
         rows, bands = page.evaluate(HEATMAP)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
+from tests.browser import ARTIFACTS, open_deep_link, require_chromium, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -25,13 +25,7 @@ CHARTS = "document.querySelectorAll('.js-plotly-plot').length >= 3"
 
 def test_learning_rate_page_renders_and_reacts_to_the_steps_slider():
     with sync_playwright() as p, streamlit_server() as url:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 2600})
-        # A fresh server's first session runs Streamlit's legacy pages/ discovery before app.py calls
-        # st.navigation and may not know "learning-rate" yet: open the entry page first (see test_browser_oned).
-        page.goto(url, wait_until="domcontentloaded")
-        page.wait_for_selector(".js-plotly-plot", timeout=120_000)
-        page.goto(f"{url}/learning-rate", wait_until="domcontentloaded")
+        browser, page = open_deep_link(p, url, "/learning-rate", height=2600)
         page.wait_for_function(CHARTS, timeout=120_000)
         page.wait_for_function(f"() => ({SWEEP_CURVE})() !== null", timeout=60_000)
         assert page.locator('[data-testid="stException"]').count() == 0

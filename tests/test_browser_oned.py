@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
+from tests.browser import ARTIFACTS, open_deep_link, require_chromium, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -20,14 +20,7 @@ PATH_ON_CURVE = """() => {
 
 def test_next_step_draws_one_more_step(tmp_path):
     with sync_playwright() as p, streamlit_server() as url:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1300})
-        # A fresh server's first session runs Streamlit's legacy pages/ discovery before app.py calls
-        # st.navigation, which knows no "one-dimension" and shows a "Page not found" dialog (once per
-        # process). Open the entry page first so the link below is checked as every later visitor sees it.
-        page.goto(url, wait_until="domcontentloaded")
-        page.wait_for_selector(".js-plotly-plot", timeout=90_000)
-        page.goto(f"{url}/one-dimension", wait_until="domcontentloaded")
+        browser, page = open_deep_link(p, url, "/one-dimension", height=1300)
         page.wait_for_function(f"() => ({PATH_ON_CURVE})() !== null", timeout=90_000)
         before = page.evaluate(PATH_ON_CURVE)
         assert before == "[0]", before  # the walk starts at w0 = 0 with only the start drawn

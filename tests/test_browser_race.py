@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
+from tests.browser import ARTIFACTS, open_deep_link, require_chromium, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -12,7 +12,6 @@ require_chromium()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-CHART = ".js-plotly-plot"
 # The race chart is the one with frames; its "positions" trace holds one marker per racer (decoded arrays).
 POSITIONS = """() => {
   const gd = Array.from(document.querySelectorAll('.js-plotly-plot'))
@@ -26,13 +25,7 @@ POSITIONS = """() => {
 
 def test_race_page_plays_its_animation_in_the_browser():
     with streamlit_server() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 2000})
-        # A fresh server's first session runs Streamlit's legacy pages/ discovery before app.py calls
-        # st.navigation: open the entry page first, as every later visitor finds the server.
-        page.goto(url, wait_until="domcontentloaded")
-        page.wait_for_selector(CHART, timeout=90_000)
-        page.goto(f"{url}/race", wait_until="domcontentloaded")
+        browser, page = open_deep_link(p, url, "/race", height=2000)
         page.wait_for_function(f"() => ({POSITIONS})() !== null", timeout=120_000)
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=60_000)
         assert page.locator('[role="dialog"]').count() == 0, "a dialog (page not found?) covers the page"
