@@ -30,8 +30,8 @@ def _page(name, opt_name, knobs, start, steps, tol=1e-6) -> tuple[dict, dict, di
     import plotly.io as pio
 
     import viz
+    from experiments.summary import summarize
     from optim import get_optimizer
-    from optim.summary import summarize
     from ui import compute
 
     t = {}

@@ -12,7 +12,7 @@ import math
 import re
 import sys
 
-from optim.export import run_record
+from optim.record import run_record
 from optim.registry import OPTIMIZERS, get_optimizer
 from optim.runner import MAX_STEPS, descend
 from optim.schedules import SCHEDULES, get_schedule

@@ -5,8 +5,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from experiments.landscape import (
+    DIVERGED,
+    NOT_CONVERGED,
+    basin_map,
+    sample_paths,
+    stable_manifold_start,
+    stationary_points,
+)
 from optim import OPTIMIZERS, descend, get_optimizer
-from optim.landscape import DIVERGED, NOT_CONVERGED, basin_map, sample_paths, stable_manifold_start, stationary_points
 from ui import chart, compute, controls
 from viz.landscape import attractor_name, basin_figure, outcome_colour, saddle_figures, stationary_figure
 

@@ -5,7 +5,8 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from optim import get_optimizer, sweep
+from experiments import sweep
+from optim import get_optimizer
 from ui import chart, compute, controls
 from viz.sweep import examples_figure, momentum_map_figure, sweep_figure
 

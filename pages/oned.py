@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from experiments.oned import CURVES, DIVERGED, ESCAPE, NOT_CONVERGED, Descent1D, basin_strip, descend_1d, get_curve
 from optim import OPTIMIZERS, get_optimizer
-from optim.oned import CURVES, DIVERGED, ESCAPE, NOT_CONVERGED, Descent1D, basin_strip, descend_1d, get_curve
 from ui import chart
 from ui.controls import initial, initial_index, log_choices
 from viz.oned import descent_figure, iterates_figure, short

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import viz
-from optim.summary import summarize
+from experiments.summary import summarize
 from ui import chart, compute, controls, panels, sections
 
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10)

@@ -5,9 +5,9 @@ import json
 import pandas as pd
 import streamlit as st
 
+from experiments.export import race_csv, race_records
+from experiments.race import MAX_RACERS, Racer, lr_grid, race, settings_label, tune_racers
 from optim import OPTIMIZERS, get_optimizer
-from optim.export import race_csv, race_records
-from optim.race import MAX_RACERS, Racer, lr_grid, race, settings_label, tune_racers
 from ui import chart, compute, controls
 from viz.gif import paths_gif
 from viz.race import loss_overlay, race_figure

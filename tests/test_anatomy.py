@@ -7,10 +7,11 @@ import json
 import numpy as np
 import pytest
 
+from experiments.anatomy import step_anatomy
+from experiments.export import run_csv
 from optim import descend, get_optimizer
-from optim.anatomy import step_anatomy
 from optim.cli import main
-from optim.export import run_csv, run_json, run_record
+from optim.record import run_json, run_record
 from surfaces import get_surface
 
 RADIAL = get_surface("radial")

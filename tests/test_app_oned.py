@@ -4,8 +4,8 @@ the learning-rate examples, links, and the course's numbers in the step table.""
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from experiments.oned import CURVES
 from optim import OPTIMIZERS
-from optim.oned import CURVES
 from tests.apptest import new_session, no_exception
 
 PAGE = "pages/oned.py"

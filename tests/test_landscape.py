@@ -8,8 +8,7 @@ start and its mirror must end in mirrored minima. ``x² - y²`` has one saddle a
 import numpy as np
 import pytest
 
-from optim import descend, get_optimizer
-from optim.landscape import (
+from experiments.landscape import (
     DIVERGED,
     NOT_CONVERGED,
     basin_map,
@@ -18,6 +17,7 @@ from optim.landscape import (
     start_grid,
     stationary_points,
 )
+from optim import descend, get_optimizer
 from surfaces import SURFACES
 from surfaces.formula import parse_formula
 

@@ -15,8 +15,8 @@ import jax
 import numpy as np
 import pytest
 
+from experiments.oned import CURVES, DIVERGED, ESCAPE, NOT_CONVERGED, basin_strip, descend_1d, get_curve
 from optim import get_optimizer
-from optim.oned import CURVES, DIVERGED, ESCAPE, NOT_CONVERGED, basin_strip, descend_1d, get_curve
 from tests.jaxlog import xla_compiles
 from viz.oned import descent_figure, iterates_figure, short
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
+from experiments.race import MAX_RACERS, Racer, lr_grid, race, tune_learning_rate, tune_racers
 from optim import descend, get_optimizer
-from optim.race import MAX_RACERS, Racer, lr_grid, race, tune_learning_rate, tune_racers
 from surfaces import get_surface, surface_grid
 from tests.jaxlog import xla_compiles
 from viz.race import FIRST_RACER_TRACE, MAX_FRAMES, POSITIONS, frame_steps, loss_overlay, race_figure
@@ -196,8 +196,8 @@ def test_frame_budget_shrinks_with_racers():
 
 
 def test_a_schedule_applies_to_every_racer_as_in_descend():
+    from experiments.race import Racer, race
     from optim import descend, get_optimizer
-    from optim.race import Racer, race
     from surfaces import get_surface
 
     surface = get_surface("rosenbrock")
@@ -214,8 +214,8 @@ def test_race_exports_follow_the_cli_schema():
     import csv
     import io
 
+    from experiments.export import race_csv, race_records
     from optim.cli import main
-    from optim.export import race_csv, race_records
 
     surface = get_surface("himmelblau")
     racers = (Racer.make("gd", {"lr": 0.01}), Racer.make("adam", {"lr": 0.05}))

@@ -13,9 +13,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-import optim.sweep as sweep_module
-from optim import descend, get_optimizer
-from optim.sweep import (
+import experiments.sweep as sweep_module
+from experiments.sweep import (
     DIVERGED,
     GOOD,
     REGIONS,
@@ -33,6 +32,7 @@ from optim.sweep import (
     optimizer_threshold,
     stability_threshold,
 )
+from optim import descend, get_optimizer
 from surfaces import get_surface
 from surfaces.formula import parse_formula
 from tests.jaxlog import xla_compiles

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from experiments.summary import RunSummary
 from optim import Optimizer, Trajectory, get_optimizer
-from optim.summary import RunSummary
 from surfaces import Surface
 from ui.controls import set_optimizer_defaults
 from ui.presets import PRESETS

@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 import viz
+from experiments.anatomy import step_anatomy
+from experiments.export import run_csv
 from optim import Optimizer, Trajectory
-from optim.anatomy import step_anatomy
-from optim.export import run_csv, run_json, run_record
+from optim.record import run_json, run_record
 from ui import chart
 
 

@@ -94,7 +94,7 @@ def race_figure(xs, ys, Z, points, labels, *, diverged_at=None, minima=(), start
     """The animated top view of a race.
 
     Takes the grid ``xs`` (n,), ``ys`` (m,), ``Z`` (m, n); ``points`` (steps + 1, R, 2) time-major,
-    as ``optim.race.RaceResult.points``; ``labels`` R legend texts; ``diverged_at`` (R,) with -1
+    as ``experiments.race.RaceResult.points``; ``labels`` R legend texts; ``diverged_at`` (R,) with -1
     for "never"; ``minima`` as ``(point, value)`` pairs; ``start`` (x, y); ``domain`` the fixed axis
     window (default: the grid's). Returns a figure showing the finish, with one frame per shown step
     (named by the step), a Play/Pause menu and a step slider; its traces are the global minima, the

@@ -1,7 +1,7 @@
 """The learning-rate sweep drawn: final gap against η with its regions, three example paths, the (η, μ) map.
 
 Regions arrive as integer labels 0..3 (too small, good, too big, diverged; the page passes the
-names, ``optim.sweep.REGIONS``) and keep one colour each across the three figures, so a marker
+names, ``experiments.sweep.REGIONS``) and keep one colour each across the three figures, so a marker
 on the sweep and the path it stands for match. Vertical lines are traces, not layout shapes or
 annotations, whose positions on a log axis would be in log10 units.
 """

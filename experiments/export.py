@@ -1,51 +1,15 @@
-"""A run as the files people take away: the CLI's JSON object and a CSV table, from one place."""
+"""A run or a race as the files people take away: a CSV table, CLI-schema JSON per racer."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 
 import jax
 import numpy as np
 
+from optim.record import backend_name, number
 from optim.runner import Trajectory
-from optim.spec import Optimizer
-
-
-def backend_name() -> str:
-    """"cpu" or "gpu" (or "tpu"): where JAX runs."""
-    backend = jax.default_backend()
-    return backend if backend in ("cpu", "tpu") else "gpu"
-
-
-def _number(v):
-    v = float(v)
-    return v if math.isfinite(v) else None
-
-
-def run_record(traj: Trajectory, surface_label: str, optimizer: Optimizer, start) -> dict:
-    """The JSON object of ``python -m optim run`` (DESIGN.md): non-finite numbers become ``None``."""
-    hp = {h.name: (bool(traj.hyperparameters[h.name]) if h.flag else traj.hyperparameters[h.name])
-          for h in optimizer.hyperparameters}
-    return {
-        "surface": surface_label,
-        "optimizer": optimizer.name,
-        "hyperparameters": {**hp, "schedule": traj.schedule, **(traj.schedule_parameters or {})},
-        "steps": traj.steps,
-        "start": [float(start[0]), float(start[1])],
-        "trajectory": [[_number(v) for v in p] for p in traj.points],
-        "loss": [_number(v) for v in traj.loss],
-        "grad_norm": [_number(v) for v in traj.grad_norm],
-        "diverged_at": traj.diverged_at,
-        "backend": backend_name(),
-        "dtype": str(traj.points.dtype),
-    }
-
-
-def run_json(record: dict) -> str:
-    return json.dumps(record, allow_nan=False)
 
 
 def run_csv(traj: Trajectory) -> str:
@@ -62,7 +26,7 @@ def run_csv(traj: Trajectory) -> str:
 
 def race_records(result, surface, surface_label: str, start, schedule: str = "constant",
                  schedule_parameters=None) -> list[dict]:
-    """One CLI-schema object per racer of a ``RaceResult`` (``optim.race``), in racer order."""
+    """One CLI-schema object per racer of a ``RaceResult`` (``experiments.race``), in racer order."""
     from optim.registry import get_optimizer
 
     grad = jax.jit(jax.vmap(jax.vmap(jax.grad(surface))))
@@ -79,9 +43,9 @@ def race_records(result, surface, surface_label: str, start, schedule: str = "co
             "hyperparameters": {**hp, "schedule": schedule, **dict(schedule_parameters or {})},
             "steps": result.steps,
             "start": [float(start[0]), float(start[1])],
-            "trajectory": [[_number(v) for v in p] for p in result.points[:, r]],
-            "loss": [_number(v) for v in result.loss[:, r]],
-            "grad_norm": [_number(v) for v in norms[:, r]],
+            "trajectory": [[number(v) for v in p] for p in result.points[:, r]],
+            "loss": [number(v) for v in result.loss[:, r]],
+            "grad_norm": [number(v) for v in norms[:, r]],
             "diverged_at": None if d < 0 else d,
             "backend": backend_name(),
             "dtype": str(result.points.dtype),
