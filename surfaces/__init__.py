@@ -9,6 +9,7 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 from surfaces.base import StationaryPoint, Surface  # noqa: E402
-from surfaces.registry import SURFACES, get_surface, surface_grid  # noqa: E402
+from surfaces.data import DataSurface  # noqa: E402
+from surfaces.registry import DATA_SURFACES, SURFACES, get_surface, surface_grid  # noqa: E402
 
-__all__ = ["SURFACES", "StationaryPoint", "Surface", "get_surface", "surface_grid"]
+__all__ = ["DATA_SURFACES", "DataSurface", "SURFACES", "StationaryPoint", "Surface", "get_surface", "surface_grid"]

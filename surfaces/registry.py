@@ -11,9 +11,11 @@ import numpy as np
 from surfaces.base import Surface
 from surfaces.classic import CLASSIC_SURFACES
 from surfaces.course import COURSE_SURFACES
+from surfaces.data import DataSurface, data_surfaces
 
-SURFACES: dict[str, Surface] = {s.name: s for s in (*COURSE_SURFACES, *CLASSIC_SURFACES)}
-assert len(SURFACES) == len(COURSE_SURFACES) + len(CLASSIC_SURFACES), "surface names must be unique"
+DATA_SURFACES: tuple[DataSurface, ...] = data_surfaces()
+SURFACES: dict[str, Surface] = {s.name: s for s in (*COURSE_SURFACES, *CLASSIC_SURFACES, *DATA_SURFACES)}
+assert len(SURFACES) == len(COURSE_SURFACES) + len(CLASSIC_SURFACES) + len(DATA_SURFACES), "names must be unique"
 
 MAX_GRID = 240  # the mesh sent to the browser is bounded: 240^2 float32 is ~230 kB
 

@@ -1,0 +1,91 @@
+"""Small datasets for the empirical-risk surfaces: two generated from a seed, two real ones read offline.
+
+The real ones are scikit-learn's bundled CSV files, read straight from the installed package's data
+folder (no import of scikit-learn itself, which would pull SciPy in at start-up; nothing is
+downloaded). Each dataset is one input feature ``x`` and one target ``y``: the models on top of it
+have two parameters, an intercept and a slope, so their loss is a surface like the others.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """One feature and one target per sample."""
+
+    name: str
+    title: str
+    x: np.ndarray  # shape (N,), the feature in its own units
+    y: np.ndarray  # shape (N,), the target (a real number, or a 0/1 label)
+    feature: str  # axis label of x, with units
+    target: str  # axis label of y
+    task: str  # "regression" | "classification"
+    source: str  # where the data comes from
+    classes: tuple[str, str] | None = None  # names of labels 0 and 1
+
+    @property
+    def n(self) -> int:
+        return int(self.x.shape[0])
+
+
+def sklearn_data_dir() -> Path:
+    """The folder of CSV files that ships inside the installed scikit-learn wheel."""
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("scikit-learn is not installed: `pip install -r requirements.txt` brings its datasets")
+    return Path(spec.submodule_search_locations[0]) / "datasets" / "data"
+
+
+def line_data(n: int = 200, seed: int = 0) -> Dataset:
+    """y = 1 + 2x + noise, x around 3 (so an unscaled feature makes a long, thin valley)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(3.0, 1.0, n)
+    y = 1.0 + 2.0 * x + rng.normal(0.0, 1.0, n)
+    return Dataset("line", "Noisy line (generated, seed 0)", x, y, "x", "y", "regression",
+                   f"Generated: x ~ N(3, 1), y = 1 + 2x + N(0, 1) noise, {n} samples, NumPy seed {seed}.")
+
+
+def blobs_data(n: int = 200, seed: int = 0) -> Dataset:
+    """Two overlapping classes on a line: label 1 is more likely for larger x."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 2
+    x = np.where(labels == 1, rng.normal(4.0, 1.0, n), rng.normal(2.0, 1.0, n))
+    return Dataset("blobs", "Two overlapping classes (generated, seed 0)", x, labels.astype(np.float64),
+                   "x", "class", "classification",
+                   f"Generated: {n // 2} samples of N(2, 1) labelled 0 and {n - n // 2} of N(4, 1) labelled 1, "
+                   f"NumPy seed {seed}.", classes=("class 0", "class 1"))
+
+
+@lru_cache(maxsize=1)
+def diabetes_data() -> Dataset:
+    """Body-mass index against disease progression one year later (442 patients), target standardised."""
+    folder = sklearn_data_dir()
+    with gzip.open(folder / "diabetes_data_raw.csv.gz", "rt") as fh:
+        table = np.loadtxt(fh)
+    with gzip.open(folder / "diabetes_target.csv.gz", "rt") as fh:
+        target = np.loadtxt(fh)
+    bmi = table[:, 2]
+    y = (target - target.mean()) / target.std()
+    return Dataset("diabetes", "Diabetes: BMI against progression (real, 442 patients)", bmi, y,
+                   "body-mass index (kg/m²)", "progression (standardised)", "regression",
+                   "Efron et al. (2004), Least Angle Regression; scikit-learn's bundled copy "
+                   "(sklearn/datasets/data/diabetes_*.csv.gz). Target: progression z-score.")
+
+
+@lru_cache(maxsize=1)
+def iris_data() -> Dataset:
+    """Petal length of iris versicolor (0) and virginica (1): 100 flowers, two classes that overlap."""
+    table = np.loadtxt(sklearn_data_dir() / "iris.csv", delimiter=",", skiprows=1)
+    keep = table[:, 4] > 0  # versicolor = 1, virginica = 2 in the file
+    return Dataset("iris", "Iris: versicolor vs virginica by petal length (real, 100 flowers)",
+                   table[keep, 2], table[keep, 4] - 1.0, "petal length (cm)", "species", "classification",
+                   "Fisher (1936); scikit-learn's bundled copy (sklearn/datasets/data/iris.csv).",
+                   classes=("versicolor", "virginica"))
