@@ -12,11 +12,14 @@ import math
 import re
 import sys
 
+import numpy as np
+
 from optim.record import run_record
 from optim.registry import OPTIMIZERS, get_optimizer
 from optim.runner import MAX_STEPS, descend
 from optim.schedules import SCHEDULES, get_schedule
 from optim.spec import Hyperparameter
+from surfaces.data import DataSurface
 
 
 class UsageError(Exception):
@@ -77,11 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--surface", help="surface name (python -m surfaces list)")
     run.add_argument("--formula", help="a formula in x and y instead of --surface, e.g. 'x^2 + 3*y^2'")
     run.add_argument("--optimizer", required=True, help=f"one of: {', '.join(OPTIMIZERS)}")
-    run.add_argument("--steps", default="100", help=f"number of updates, 0 to {MAX_STEPS} (default 100)")
+    run.add_argument("--steps", help=f"number of updates, 0 to {MAX_STEPS} (default 100)")
+    run.add_argument("--epochs", help="passes over the data instead of --steps (data surfaces only)")
+    run.add_argument("--replacement", action="store_true", default=None,
+                     help="sample each mini-batch with replacement (default: reshuffle each epoch, without)")
     run.add_argument("--start", help="x,y (default: the surface's suggested start)")
     run.add_argument("--schedule", default="constant", help=f"learning-rate schedule: {', '.join(SCHEDULES)}")
     run.add_argument("--batch-size", help="mini-batch size (data surfaces only)")
-    run.add_argument("--seed", help="PRNG seed (data surfaces only; recorded)")
+    run.add_argument("--seed", help="PRNG seed of the mini-batch order (data surfaces; default 0, recorded)")
     run.add_argument("--gradient", help="reverse (default) or forward-mode AD; recorded when given")
     for h in _all_hyperparameters().values():
         if h.cli == "betas":
@@ -153,20 +159,15 @@ def run_command(args) -> dict:
         optimizer = get_optimizer(args.optimizer)
     except KeyError as exc:
         raise UsageError(exc.args[0]) from None
-    steps_value = _finite(args.steps, "--steps")
-    if not steps_value.is_integer() or not 0 <= steps_value <= MAX_STEPS:
-        raise UsageError(f"--steps must be a whole number from 0 to {MAX_STEPS}, got {args.steps!r}")
     start = _pair(args.start, "--start") if args.start is not None else surface.start
     try:
         schedule = get_schedule(args.schedule)
     except KeyError as exc:
         raise UsageError(exc.args[0]) from None
-    if args.batch_size is not None:
-        raise UsageError(f"surface {surface.name!r} has no data set; --batch-size applies to data surfaces")
     seed = None
     if args.seed is not None:
-        if not args.seed.isdigit():
-            raise UsageError(f"--seed must be a whole number >= 0, got {args.seed!r}")
+        if not args.seed.isdigit() or int(args.seed) >= 2**32:
+            raise UsageError(f"--seed must be a whole number from 0 to {2**32 - 1}, got {args.seed!r}")
         seed = int(args.seed)
     gradient = "reverse" if args.gradient is None else args.gradient
     if gradient not in ("reverse", "forward"):
@@ -178,17 +179,59 @@ def run_command(args) -> dict:
             check_finite_at(surface, start)
         except FormulaError as exc:
             raise UsageError(str(exc)) from None
-    try:
-        traj = descend(surface, optimizer, _given_hyperparameters(args), start, int(steps_value),
-                       gradient=gradient, schedule=schedule.name,
-                       schedule_parameters=_given_schedule_parameters(args))
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    out = run_record(traj, surface.name if args.formula is None else args.formula, optimizer, start)
+    data_flags = [f for f, v in (("--batch-size", args.batch_size), ("--epochs", args.epochs),
+                                 ("--replacement", args.replacement)) if v is not None]
+    if data_flags and not isinstance(surface, DataSurface):
+        raise UsageError(f"surface {surface.name!r} has no data set; {data_flags[0]} applies to data surfaces "
+                         "(python -m surfaces list shows them with their number of samples)")
+    if args.epochs is not None and args.steps is not None:
+        raise UsageError("give either --steps or --epochs, not both")
+    steps = _whole(args.steps if args.steps is not None else "100", "--steps", 0, MAX_STEPS)
+    hp, sp = _given_hyperparameters(args), _given_schedule_parameters(args)
+    if data_flags:
+        out = _data_run(args, surface, optimizer, hp, start, schedule.name, sp, seed)
+    else:
+        try:
+            traj = descend(surface, optimizer, hp, start, steps, gradient=gradient, schedule=schedule.name,
+                           schedule_parameters=sp)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        out = run_record(traj, surface.name if args.formula is None else args.formula, optimizer, start)
     if args.gradient is not None:  # beyond the contract's keys: only when asked for, like the seed
         out["gradient"] = gradient
     if seed is not None:
         out["seed"] = seed
+    return out
+
+
+def _whole(text: str, what: str, low: int, high: int | None) -> int:
+    value = _finite(text, what)
+    if not value.is_integer() or value < low or (high is not None and value > high):
+        allowed = f"of at least {low}" if high is None else f"from {low} to {high}"
+        raise UsageError(f"{what} must be a whole number {allowed}, got {text!r}")
+    return int(value)
+
+
+def _data_run(args, surface, optimizer, hp, start, schedule, sp, seed) -> dict:
+    """A mini-batch run on a data surface: the contract's record plus how the data was batched."""
+    from optim.stochastic import train
+
+    batch_size = None if args.batch_size is None else _whole(args.batch_size, "--batch-size", 1, None)
+    if args.epochs is not None:
+        steps, epochs = None, _whole(args.epochs, "--epochs", 0, MAX_STEPS)
+    else:
+        steps, epochs = _whole(args.steps if args.steps is not None else "100", "--steps", 0, MAX_STEPS), None
+    try:
+        run = train(surface.sample_loss, (surface.features, surface.targets), optimizer, hp, np.asarray(start),
+                    batch_size=batch_size, steps=steps, epochs=epochs, seed=0 if seed is None else seed,
+                    replacement=bool(args.replacement), schedule=schedule, schedule_parameters=sp)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    out = run_record(run.trajectory(schedule, get_schedule(schedule).resolve(sp)), surface.name, optimizer, start)
+    out.update({"batch_size": run.batching.size, "n_samples": run.batching.n,
+                "updates_per_epoch": run.batching.per_epoch, "epochs": run.epochs,
+                "replacement": run.batching.replacement, "seed": run.seed,
+                "samples_processed": int(run.samples[-1])})
     return out
 
 

@@ -183,3 +183,86 @@ def test_every_data_surface_declares_its_minimum_and_data():
         assert abs(run.loss[0] - surface.f_star) < 1e-12
         d = surface.describe()["data"]
         assert d["n"] == surface.n and d["model"] in ("linear", "logistic")
+
+
+def _cli(*argv):
+    import contextlib
+    import io
+    import json
+
+    from optim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["run", *argv])
+    return code, (json.loads(out.getvalue()) if code == 0 else None), err.getvalue()
+
+
+def test_cli_runs_mini_batches_on_a_data_surface_reproducibly():
+    code, a, _ = _cli("--surface", "line-scaled", "--optimizer", "gd", "--lr", "0.05", "--batch-size", "16",
+                      "--epochs", "3", "--seed", "9")
+    assert code == 0
+    assert (a["batch_size"], a["n_samples"], a["updates_per_epoch"], a["epochs"]) == (16, 200, 13, 3.0)
+    assert a["steps"] == 39 and len(a["trajectory"]) == 40 and a["samples_processed"] == 600
+    surface = get_surface("line-scaled")
+    run = train(surface.sample_loss, _data(surface), get_optimizer("gd"), {"lr": 0.05}, np.array(surface.start),
+                batch_size=16, epochs=3, seed=9)
+    np.testing.assert_array_equal(np.array(a["trajectory"]), run.params)
+    _, b, _ = _cli("--surface", "line-scaled", "--optimizer", "gd", "--lr", "0.05", "--batch-size", "16",
+                   "--epochs", "3", "--seed", "9")
+    assert b["trajectory"] == a["trajectory"]
+    _, c, _ = _cli("--surface", "line-scaled", "--optimizer", "gd", "--lr", "0.05", "--batch-size", "16",
+                   "--epochs", "3", "--seed", "10")
+    assert c["trajectory"] != a["trajectory"]
+
+
+def test_cli_batch_size_at_least_n_is_the_plain_run():
+    plain = _cli("--surface", "iris", "--optimizer", "adam", "--lr", "0.1", "--steps", "50")[1]
+    full = _cli("--surface", "iris", "--optimizer", "adam", "--lr", "0.1", "--steps", "50", "--batch-size", "500")[1]
+    assert np.max(np.abs(np.array(plain["trajectory"]) - np.array(full["trajectory"]))) <= 1e-12
+
+
+@pytest.mark.parametrize("argv,message", [
+    (("--surface", "line", "--batch-size", "0"), "--batch-size must be a whole number of at least 1"),
+    (("--surface", "line", "--batch-size", "-4"), "--batch-size must be a whole number"),
+    (("--surface", "line", "--batch-size", "2", "--seed", "1.5"), "--seed must be a whole number"),
+    (("--surface", "line", "--batch-size", "1", "--epochs", "1000"), "more than the 100,000 allowed"),
+    (("--surface", "line", "--steps", "5", "--epochs", "2"), "either --steps or --epochs"),
+    (("--surface", "bowl", "--batch-size", "4"), "has no data set"),
+    (("--surface", "rosenbrock", "--epochs", "4"), "has no data set"),
+])
+def test_cli_refuses_bad_data_arguments_in_one_line(argv, message):
+    code, out, err = _cli(*argv, "--optimizer", "gd")
+    assert code == 2 and out is None
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err
+
+
+def test_surfaces_list_shows_the_data_surfaces_with_their_size():
+    import contextlib
+    import io
+    import json
+
+    from surfaces.__main__ import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["list"]) == 0
+    listed = {s["name"]: s for s in json.loads(out.getvalue())}
+    assert listed["diabetes"]["data"]["n"] == 442 and listed["iris-scaled"]["data"]["n"] == 100
+    assert listed["line"]["data"]["model"] == "linear" and listed["blobs"]["data"]["model"] == "logistic"
+    assert "scikit-learn" in listed["iris"]["data"]["data_source"]
+
+
+def test_the_bundled_datasets_are_read_as_scikit_learn_loads_them():
+    from sklearn.datasets import load_diabetes, load_iris
+
+    from surfaces.datasets import diabetes_data, iris_data
+
+    raw = load_diabetes(scaled=False)
+    np.testing.assert_array_equal(diabetes_data().x, raw.data[:, 2])
+    np.testing.assert_allclose(diabetes_data().y, (raw.target - raw.target.mean()) / raw.target.std())
+    iris = load_iris()
+    keep = iris.target > 0
+    np.testing.assert_array_equal(iris_data().x, iris.data[keep, 2])
+    np.testing.assert_array_equal(iris_data().y, iris.target[keep] - 1)
+    assert iris_data().classes == tuple(iris.target_names[1:])
