@@ -314,35 +314,88 @@ def train_batch(
 ) -> DataRun:
     """R runs in one call (``vmap``): seeds, hyperparameter values and λ broadcast along the run axis;
     ``start`` is one pytree for all. Arrays come back as ``(steps + 1, R, ...)``."""
-    from optim.schedules import get_schedule
-
     x, y = (np.asarray(a, dtype=np.float64) for a in data)
     batching = Batching.of(len(x), batch_size, replacement)
     steps = _resolve_steps(batching, steps, epochs)
-    sched = get_schedule(schedule)
-    hp = _broadcast_parameters(hyperparameters, optimizer.resolve)
-    sp = _broadcast_parameters(schedule_parameters, sched.resolve)
-    seeds = np.atleast_1d(np.asarray(seeds))
-    for s in np.unique(seeds):
-        _check_seed(s)
-    l2s = np.atleast_1d(np.asarray(l2, dtype=np.float64))
-    for v in np.unique(l2s):
-        _check_l2(v)
-    sizes = {np.shape(v)[0] for v in (*hp.values(), *sp.values(), seeds, l2s) if np.ndim(v)} - {1}
-    if len(sizes) > 1:
-        raise ValueError(f"batched arguments disagree in length: {sorted(sizes)}")
-    r = sizes.pop() if sizes else 1
-    runs = lambda a: np.broadcast_to(np.asarray(a, dtype=np.float64), (r,))  # noqa: E731
-    w0 = jax.tree.map(lambda a: np.broadcast_to(np.asarray(a, dtype=np.float64), (r, *np.shape(a))), start)
-    flat0, unravel = ravel_pytree(start)
-    keys = jax.vmap(lambda s: jax.random.key(s))(np.broadcast_to(seeds, (r,)).astype(np.uint32))
+    runs = _Runs.of(optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters)
     n_epochs = -(-steps // batching.per_epoch)
     fn = compiled_train(sample_loss, optimizer.code_name, schedule, batching, _epoch_bucket(n_epochs), True)
-    record = np.asarray(fn(x, y, w0, {k: runs(v) for k, v in sorted(hp.items())},
-                           {k: runs(v) for k, v in sorted(sp.items())}, runs(l2s), keys, np.int64(n_epochs)))
-    p = flat0.size
-    per_run = [_finish(rec, steps, p) for rec in record]  # record: (R, rows, cols)
-    rows = np.stack([pr[0] for pr in per_run], axis=1)  # (steps + 1, R, cols)
-    diverged = np.array([-1 if pr[1] is None else pr[1] for pr in per_run])
-    return DataRun(rows[..., :p], rows[..., p], rows[..., p + 1], rows[1:, :, p + 2], rows[1:, :, p + 3], diverged,
-                   steps, batching, np.broadcast_to(seeds, (r,)), hp, l2s, unravel)
+    return runs.result(np.asarray(fn(x, y, *runs.args, np.int64(n_epochs))), steps, batching)
+
+
+def train_sizes(
+    sample_loss: SampleLoss,
+    data: tuple[np.ndarray, np.ndarray],
+    optimizer: Optimizer,
+    hyperparameters: Mapping[str, float | np.ndarray] | None,
+    start,
+    *,
+    batch_sizes,
+    seeds,
+    epochs: int,
+    replacement: bool = False,
+    l2: float | np.ndarray = 0.0,
+    schedule: str = "constant",
+    schedule_parameters: Mapping[str, float | np.ndarray] | None = None,
+) -> list[DataRun]:
+    """``train_batch`` for several batch sizes at once, the same epochs each: one jitted call
+    (each size is its own loop of its own shape, compiled together into one executable)."""
+    x, y = (np.asarray(a, dtype=np.float64) for a in data)
+    batchings = tuple(Batching.of(len(x), b, replacement) for b in batch_sizes)
+    steps = [_resolve_steps(b, None, epochs) for b in batchings]
+    runs = _Runs.of(optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters)
+    fn = _compiled_sizes(sample_loss, optimizer.code_name, schedule, batchings, _epoch_bucket(epochs))
+    records = fn(x, y, *runs.args, np.int64(epochs))
+    return [runs.result(np.asarray(rec), n, b) for rec, n, b in zip(records, steps, batchings, strict=True)]
+
+
+@lru_cache(maxsize=32)
+def _compiled_sizes(sample_loss, code_name: str, schedule: str, batchings: tuple[Batching, ...], epoch_bucket: int):
+    fns = [compiled_train(sample_loss, code_name, schedule, b, epoch_bucket, True) for b in batchings]
+    return jax.jit(lambda *args: tuple(fn(*args) for fn in fns))
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """The run axis of a batched call: every per-run argument broadcast to R, validated once per value."""
+
+    args: tuple  # (w0, hp, sp, l2, keys), each with a leading axis of R
+    r: int
+    p: int
+    unravel: Callable
+    seeds: np.ndarray
+    l2: np.ndarray
+    hp: dict
+
+    @classmethod
+    def of(cls, optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters) -> _Runs:
+        from optim.schedules import get_schedule
+
+        hp = _broadcast_parameters(hyperparameters, optimizer.resolve)
+        sp = _broadcast_parameters(schedule_parameters, get_schedule(schedule).resolve)
+        seeds = np.atleast_1d(np.asarray(seeds))
+        for s in np.unique(seeds):
+            _check_seed(s)
+        l2s = np.atleast_1d(np.asarray(l2, dtype=np.float64))
+        for v in np.unique(l2s):
+            _check_l2(v)
+        sizes = {np.shape(v)[0] for v in (*hp.values(), *sp.values(), seeds, l2s) if np.ndim(v)} - {1}
+        if len(sizes) > 1:
+            raise ValueError(f"batched arguments disagree in length: {sorted(sizes)}")
+        r = sizes.pop() if sizes else 1
+        runs = lambda a: np.broadcast_to(np.asarray(a, dtype=np.float64), (r,))  # noqa: E731
+        w0 = jax.tree.map(lambda a: np.broadcast_to(np.asarray(a, dtype=np.float64), (r, *np.shape(a))), start)
+        flat0, unravel = ravel_pytree(start)
+        seeds = np.broadcast_to(seeds, (r,)).astype(np.int64)
+        keys = jax.vmap(lambda s: jax.random.key(s))(seeds.astype(np.uint32))
+        args = (w0, {k: runs(v) for k, v in sorted(hp.items())}, {k: runs(v) for k, v in sorted(sp.items())},
+                runs(l2s), keys)
+        return cls(args, r, int(flat0.size), unravel, seeds, runs(l2s), hp)
+
+    def result(self, record: np.ndarray, steps: int, batching: Batching) -> DataRun:
+        p = self.p
+        per_run = [_finish(rec, steps, p) for rec in record]  # record: (R, rows, cols)
+        rows = np.stack([pr[0] for pr in per_run], axis=1)  # (steps + 1, R, cols)
+        diverged = np.array([-1 if pr[1] is None else pr[1] for pr in per_run])
+        return DataRun(rows[..., :p], rows[..., p], rows[..., p + 1], rows[1:, :, p + 2], rows[1:, :, p + 3],
+                       diverged, steps, batching, self.seeds, self.hp, self.l2, self.unravel)
