@@ -44,17 +44,35 @@ def check_fd_step(h) -> float:
     return h
 
 
+CHUNK = 256  # coordinates perturbed per batch: memory O(CHUNK · n) instead of an n x n identity
+
+
+def _per_coordinate(fn, n: int):
+    """``[fn(0), ..., fn(n - 1)]`` in batches of ``CHUNK`` (``lax.map``): n evaluations, never n² memory."""
+    return jax.lax.map(fn, jnp.arange(n), batch_size=min(n, CHUNK))
+
+
 def _fd_vector(loss_fn, w, h, central: bool):
-    """(f(w), ∇f(w)) by differences along each coordinate of the pytree ``w``, all evaluations batched."""
+    """(f(w), ∇f(w)) by differences along each coordinate of the pytree ``w``."""
     flat, unravel = ravel_pytree(w)
     f0 = loss_fn(w)
-    steps = jnp.eye(flat.size, dtype=flat.dtype) * h
-    shifted = jax.vmap(lambda e: loss_fn(unravel(flat + e)))
+    shifted = lambda step: lambda i: loss_fn(unravel(flat.at[i].add(step)))  # noqa: E731  f(w + step·eᵢ)
     if central:
-        g = (shifted(steps) - shifted(-steps)) / (2 * h)
+        g = (_per_coordinate(shifted(h), flat.size) - _per_coordinate(shifted(-h), flat.size)) / (2 * h)
     else:
-        g = (shifted(steps) - f0) / h
+        g = (_per_coordinate(shifted(h), flat.size) - f0) / h
     return f0, unravel(g)
+
+
+def _forward_mode(loss_fn, w):
+    """(f(w), ∇f(w)) by forward-mode AD: one Jacobian-vector product per coordinate (``jax.jacfwd`` for
+    a few parameters, the same JVPs in batches beyond ``CHUNK``)."""
+    flat, unravel = ravel_pytree(w)
+    if flat.size <= CHUNK:
+        return loss_fn(w), jax.jacfwd(loss_fn)(w)
+    f_flat = lambda v: loss_fn(unravel(v))  # noqa: E731
+    tangent = lambda i: jax.jvp(f_flat, (flat,), (jnp.zeros_like(flat).at[i].set(1.0),))[1]  # noqa: E731
+    return loss_fn(w), unravel(_per_coordinate(tangent, flat.size))
 
 
 def _fd_scalars(loss_fn, x, y, h, central: bool):
@@ -71,6 +89,8 @@ def value_and_grad(loss_fn, method: str, argnums=0, h=None):
     if method == "reverse":
         return jax.value_and_grad(loss_fn, argnums=argnums)
     if method == "forward":
+        if argnums == 0:
+            return lambda w: _forward_mode(loss_fn, w)
         return lambda *args: (loss_fn(*args), jax.jacfwd(loss_fn, argnums=argnums)(*args))
     if method in FINITE_DIFFERENCES:
         central = method == "fd-central"
