@@ -65,8 +65,8 @@ SGD = Optimizer(
     update_latex=r"""\begin{aligned}
 g_t &\leftarrow \nabla f(w_{t-1}) + \lambda w_{t-1} \\
 b_t &\leftarrow \begin{cases} g_t & t = 1 \\ \mu\, b_{t-1} + (1-\tau)\, g_t & t > 1 \end{cases} \\
-d_t &\leftarrow \begin{cases} g_t + \mu\, b_t & \text{nesterov} \\ b_t & \text{otherwise} \end{cases}
-  \quad (d_t = g_t \text{ when } \mu = 0) \\
+d_t &\leftarrow \begin{cases} g_t + \mu\, b_t & \text{nesterov} \\ b_t & \text{otherwise} \end{cases} \\
+  & \quad (d_t = g_t \text{ when } \mu = 0) \\
 w_t &\leftarrow w_{t-1} - \eta\, d_t
 \end{aligned}""",
     reference="torch.optim.SGD; Sutskever et al. (2013), On the importance of initialization and momentum.",
