@@ -2,9 +2,11 @@
 
 import streamlit as st
 
+from ui import theme
 from ui.compute import enable_compilation_cache
 
 st.set_page_config(page_title="Descent: gradient descent made visible", page_icon="⛰️", layout="wide")
+theme.apply()
 enable_compilation_cache()
 page = st.navigation(
     [st.Page("pages/playground.py", title="Playground", icon=":material/landscape:", default=True),

@@ -51,7 +51,7 @@ def step_anatomy(traj: Trajectory, optimizer: Optimizer, k: int) -> StepAnatomy:
     state = type(traj.states)(*(np.asarray(leaf)[k] for leaf in traj.states))
     delta = w_next - w
     arrows = {"−η∇f (plain GD step)": -lr * g}
-    rows = {"w_k": w, "∇f(w_k)": g}
+    rows = {"wₖ": w, "∇f(wₖ)": g}  # Unicode subscripts: a table cell shows text, not LaTeX
     effective = None
     name = optimizer.code_name
     head = rf"\Delta w = w_{{k+1}} - w_k = {_vec(delta)}"
@@ -91,7 +91,7 @@ def step_anatomy(traj: Trajectory, optimizer: Optimizer, k: int) -> StepAnatomy:
         rows["effective step η/(√r̂+ε)"] = effective
     arrows["Δw (actual update)"] = delta
     rows["Δw"] = delta
-    rows["w_{k+1}"] = w_next
+    rows["wₖ₊₁"] = w_next
     lines = [rf"k = {k}", *([body] if body else []), head]
     latex = r"\begin{gathered}" + r" \\ ".join(lines) + r"\end{gathered}"
     return StepAnatomy(k, w, w_next, g, lr, arrows, effective, rows, latex)

@@ -132,7 +132,7 @@ CURVES: dict[str, Curve] = {c.name: c for c in (
         "flat", "A flat minimum", r"f(w) = w^4", r"f'(w) = 4w^3", (1, 0, 0, 0, 0),
         window=(-1.6, 1.6), start=1.5,
         look_for="f''(0) = 0: no η is 'just right'. The slope vanishes faster than the distance, "
-                 "so steps shrink and GD crawls (|w_k| falls like 1/√(8ηk), not geometrically).",
+                 "so steps shrink and GD crawls (|wₖ| falls like 1/√(8ηk), not geometrically).",
         source="Added for contrast with the quadratic's geometric convergence.",
         regimes=(("too small", "0.01", 50), ("big first step", "0.1", 50), ("overshoots once", "0.2", 50),
                  ("diverging", "0.3", 10)),

@@ -65,8 +65,8 @@ SGD = Optimizer(
     update_latex=r"""\begin{aligned}
 g_t &\leftarrow \nabla f(w_{t-1}) + \lambda w_{t-1} \\
 b_t &\leftarrow \begin{cases} g_t & t = 1 \\ \mu\, b_{t-1} + (1-\tau)\, g_t & t > 1 \end{cases} \\
-d_t &\leftarrow \begin{cases} g_t + \mu\, b_t & \text{nesterov} \\ b_t & \text{otherwise} \end{cases}
-  \quad (d_t = g_t \text{ when } \mu = 0) \\
+d_t &\leftarrow \begin{cases} g_t + \mu\, b_t & \text{nesterov} \\ b_t & \text{otherwise} \end{cases} \\
+  & \quad (d_t = g_t \text{ when } \mu = 0) \\
 w_t &\leftarrow w_{t-1} - \eta\, d_t
 \end{aligned}""",
     reference="torch.optim.SGD; Sutskever et al. (2013), On the importance of initialization and momentum.",
@@ -74,17 +74,32 @@ w_t &\leftarrow w_{t-1} - \eta\, d_t
     checks=_checks,
 )
 
+# The course's names show the course's rule and only the knobs it has; the rest keep torch's
+# defaults (0), under which SGD's four-line rule reduces to exactly these.
 GD = SGD.alias(
     "gd", "Gradient descent (the course's GD)",
     "w ← w - η∇f(w): the course's Definition 3.1.1 (SGD with no momentum).",
+    knobs=("lr",),
+    update_latex=r"\vec{w} \leftarrow \vec{w} - \eta\, \nabla f(\vec{w})",
 )
 MOMENTUM = SGD.alias(
     "momentum", "GD with momentum (μ = 0.9)",
     "A velocity that remembers past gradients: faster along valleys, smoother across them.",
+    knobs=("lr", "momentum"),
+    update_latex=r"""\begin{aligned}
+b_t &\leftarrow \mu\, b_{t-1} + \nabla f(w_{t-1}) \quad (b_0 = 0) \\
+w_t &\leftarrow w_{t-1} - \eta\, b_t
+\end{aligned}""",
     momentum=0.9,
 )
 NESTEROV = SGD.alias(
     "nesterov", "Nesterov momentum (μ = 0.9)",
     "Momentum that corrects with the gradient after the look-ahead step.",
+    knobs=("lr", "momentum"),
+    update_latex=r"""\begin{aligned}
+g_t &\leftarrow \nabla f(w_{t-1}) \\
+b_t &\leftarrow \mu\, b_{t-1} + g_t \quad (b_0 = 0) \\
+w_t &\leftarrow w_{t-1} - \eta\, (g_t + \mu\, b_t)
+\end{aligned}""",
     momentum=0.9, nesterov=1.0,
 )

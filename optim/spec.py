@@ -75,10 +75,16 @@ class Optimizer:
     summary: str  # one line for the UI
     checks: Callable[[Mapping[str, float]], str | None] = lambda hp: None  # cross-parameter rules
     base: str | None = None  # for an alias, the optimizer whose code it runs
+    fixed: tuple[str, ...] = ()  # hyperparameters a person does not set here: they keep their default
 
     @property
     def code_name(self) -> str:
         return self.base or self.name
+
+    @property
+    def knobs(self) -> tuple[Hyperparameter, ...]:
+        """The hyperparameters the app shows as controls (an alias may hold the others at their default)."""
+        return tuple(h for h in self.hyperparameters if h.name not in self.fixed)
 
     def defaults(self) -> dict[str, float]:
         return {h.name: h.default for h in self.hyperparameters}
@@ -104,12 +110,22 @@ class Optimizer:
             raise ValueError(problem)
         return values
 
-    def alias(self, name: str, title: str, summary: str, **defaults: float) -> Optimizer:
-        """The same code under a course name with other defaults (``momentum`` = SGD with mu = 0.9)."""
+    def alias(self, name: str, title: str, summary: str, *, knobs: tuple[str, ...] | None = None,
+              update_latex: str | None = None, **defaults: float) -> Optimizer:
+        """The same code under a course name with other defaults (``momentum`` = SGD with mu = 0.9).
+
+        ``knobs`` names the hyperparameters the app shows for it (the rest stay at their defaults
+        there; the CLI and the run record still know every one), ``update_latex`` the rule as the
+        course writes it for those knobs.
+        """
         hps = tuple(replace(h, default=float(defaults.pop(h.name))) if h.name in defaults else h
                     for h in self.hyperparameters)
         assert not defaults, f"unknown defaults for alias {name}: {defaults}"
-        return replace(self, name=name, title=title, summary=summary, hyperparameters=hps, base=self.name)
+        names = [h.name for h in hps]
+        assert knobs is None or set(knobs) <= set(names), f"unknown knobs for alias {name}: {knobs}"
+        fixed = () if knobs is None else tuple(n for n in names if n not in knobs)
+        return replace(self, name=name, title=title, summary=summary, hyperparameters=hps, base=self.name,
+                       fixed=fixed, update_latex=update_latex or self.update_latex)
 
     def describe(self) -> dict:
         """The JSON object ``python -m optim list`` prints."""

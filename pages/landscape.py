@@ -15,6 +15,7 @@ from experiments.landscape import (
 )
 from optim import OPTIMIZERS, descend, get_optimizer
 from ui import chart, compute, controls
+from ui.text import escaped
 from viz.landscape import attractor_name, basin_figure, outcome_colour, saddle_figures, stationary_figure
 
 RESOLUTIONS = (64, 128, 256) + ((512,) if jax.default_backend() != "cpu" else ())
@@ -103,10 +104,11 @@ for key in SHARED_KEYS & st.session_state.keys():
     # (Streamlit forgets the state of a widget that the previous page drew and this one has not yet).
     st.session_state[key] = st.session_state[key]
 
+problem = st.container()  # a formula that cannot be used is explained here, where the charts would be
 with st.sidebar:
     st.selectbox("Load an example", [NO_EXAMPLE, *EXAMPLES], key="basin_example", on_change=_load_example,
                  help="Sets the controls below to a map worth discussing.")
-    name, formula, surface = controls.surface_picker()
+    name, formula, surface = controls.surface_picker(problem)
     optimizer = controls.optimizer_control()
     st.caption(optimizer.title)
     hp = controls.hyperparameter_controls(optimizer)
@@ -130,7 +132,7 @@ st.header("Basins of attraction", divider="gray")
 try:
     bmap, paths = basins(name, formula, optimizer.name, tuple(sorted(hp.items())), n, steps, tol)
 except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
-    st.error(f"{exc}. Change the settings in the sidebar.", icon=":material/tune:")
+    st.error(f"{escaped(str(exc))}. Change the settings in the sidebar.", icon=":material/tune:")
     st.stop()
 left, right = st.columns([4, 3])
 with left:

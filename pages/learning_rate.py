@@ -8,6 +8,7 @@ import streamlit as st
 from experiments import sweep
 from optim import get_optimizer
 from ui import chart, compute, controls
+from ui.text import escaped
 from viz.sweep import examples_figure, momentum_map_figure, sweep_figure
 
 LO_STOPS = tuple(float(f"{m}e{k}") for k in range(-6, 0) for m in (1, 2, 5)) + (0.1,)
@@ -56,8 +57,9 @@ st.caption(
 if "surface" not in st.session_state and "surface" not in st.query_params:
     st.session_state["surface"] = PAGE_SURFACE
 
+problem = st.container()  # a formula that cannot be used is explained here, where the charts would be
 with st.sidebar:
-    name, formula, surface = controls.surface_picker()
+    name, formula, surface = controls.surface_picker(problem)
     optimizer = controls.optimizer_control()
     st.caption(optimizer.title)
     # η is what this page sweeps: every other knob gets its usual control.
@@ -85,7 +87,7 @@ with st.spinner(f"Running {n} learning rates in one batched call (a new setup co
     try:
         result = run_sweep(name, formula, optimizer.name, hp_key, start, steps, lo, hi, n)
     except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
-        st.error(f"{exc}. Change the settings in the sidebar.", icon=":material/tune:")
+        st.error(f"{escaped(str(exc))}. Change the settings in the sidebar.", icon=":material/tune:")
         st.stop()
 labels = sweep.classify_regions(result)
 picks = sweep.example_indices(result, labels)

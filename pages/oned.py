@@ -1,5 +1,6 @@
 """One dimension: gradient descent on a curve f(w), one step at a time (course Section 3.1.1, Example 3.1.3)."""
 
+from contextlib import nullcontext
 from fractions import Fraction
 
 import numpy as np
@@ -10,6 +11,7 @@ from experiments.oned import CURVES, DIVERGED, ESCAPE, NOT_CONVERGED, Descent1D,
 from optim import OPTIMIZERS, get_optimizer
 from ui import chart
 from ui.controls import initial, initial_index, log_choices
+from ui.text import escaped
 from viz.oned import descent_figure, iterates_figure, short
 
 # η stops: the course's fractions 1/8, 1/6, 1/4 kept exact (the option text is what the URL shows: w_lr=1/6).
@@ -81,10 +83,9 @@ def controls() -> tuple:
     eta = st.select_slider("learning rate η", ETA_STOPS, key="w_lr", bind="query-params",
                            help="Step size. The fractions 1/8, 1/6, 1/4 are exact.", **initial("w_lr", DEFAULTS["lr"]))
     hp = {"lr": float(Fraction(eta))}
-    with st.expander(f"Other knobs of {optimizer.name}"):
-        for h in optimizer.hyperparameters:
-            if h.name == "lr":
-                continue
+    others = [h for h in optimizer.knobs if h.name != "lr"]  # the course's gd has none
+    with st.expander(f"Other knobs of {optimizer.name}") if others else nullcontext():
+        for h in others:
             key, label = f"w_{h.name}", f"{h.label} ${h.latex}$"
             if h.flag:
                 hp[h.name] = float(st.toggle(h.label, key=key, bind="query-params", help=h.help,
@@ -120,7 +121,7 @@ try:
     traj = run(curve.name, optimizer.name, hp_key, w0, steps)
     starts, labels = basins(curve.name, optimizer.name, hp_key)
 except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
-    st.error(f"{exc}. Change the settings in the sidebar.", icon=":material/tune:")
+    st.error(f"{escaped(str(exc))}. Change the settings in the sidebar.", icon=":material/tune:")
     st.stop()
 
 # Step-by-step state: k = the step shown, None = all. A new setting starts the walk again at k = 0,
@@ -185,7 +186,8 @@ with left:
                "else 'not converged'). The black line is your start; the dotted line a local maximum.")
 with right:
     w, g = traj.points[k], traj.derivative[k]
-    gd_like = optimizer.code_name == "sgd" and hp.get("momentum") == 0 and hp.get("weight_decay") == 0
+    used = {**optimizer.defaults(), **hp}  # the knobs a course name does not show keep their defaults
+    gd_like = optimizer.code_name == "sgd" and used["momentum"] == 0 and used["weight_decay"] == 0
     eta_tex = tex(hp["lr"])
     if has_next:
         w_next = traj.points[k + 1]
@@ -224,11 +226,11 @@ with right:
     slopes = traj.derivative[rows]
     with_update = (rows < last) | ((rows == k) & has_next)  # w_{k+1} - w_k where w_{k+1} is drawn
     update = np.where(with_update, np.append(traj.updates, np.nan)[rows], np.nan)
-    table = pd.DataFrame({"k": rows, "w_k": traj.points[rows], "f(w_k)": traj.f[rows], "f′(w_k)": slopes,
+    table = pd.DataFrame({"k": rows, "wₖ": traj.points[rows], "f(wₖ)": traj.f[rows], "f′(wₖ)": slopes,
                           "sign": np.where(slopes < 0, "−", np.where(slopes > 0, "+", "0")),
                           "update Δw": update}).set_index("k")
     st.dataframe(table, width="stretch", height=min(36 * (k + 2), 300), column_config={
-        c: st.column_config.NumberColumn(format="%.5g") for c in ("w_k", "f(w_k)", "f′(w_k)", "update Δw")})
+        c: st.column_config.NumberColumn(format="%.5g") for c in ("wₖ", "f(wₖ)", "f′(wₖ)", "update Δw")})
     levels = [(p.w, f"{'max' if p.kind == 'local maximum' else 'min'} {short(p.w)}") for p in curve.stationary]
     chart.plotly_react(iterates_figure(traj.points[: k + 1], current=k, levels=levels,
                                         diverged_at=traj.diverged_at if k >= last else None),

@@ -5,6 +5,7 @@ import streamlit as st
 import viz
 from experiments.summary import summarize
 from ui import chart, compute, controls, panels, sections
+from ui.text import escaped
 
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10)
 
@@ -17,16 +18,14 @@ def _on_click():
 
 
 chart.preload()
-st.title("Playground")
-st.caption(
-    "Pick a loss surface and an optimizer, set its knobs, and watch it walk downhill. "
-    "Click the top view to start somewhere else; copy the address bar to share exactly this view."
-)
+st.title("Playground", help="Pick a loss surface and an optimizer in the sidebar, set its knobs, and watch it "
+         "walk downhill. The address bar always holds a link to exactly this view.")
 panels.url_notices(controls.DEFAULT_SURFACE, controls.DEFAULT_OPTIMIZER)
+problem = st.container()  # a formula that cannot be used is explained here, where the charts would be
 
 with st.sidebar:
     panels.preset_menu()
-    name, formula, surface = controls.surface_picker()
+    name, formula, surface = controls.surface_picker(problem)
     optimizer = controls.optimizer_control()
     st.caption(optimizer.title)
     hp = controls.hyperparameter_controls(optimizer)
@@ -44,8 +43,7 @@ with st.sidebar:
                               **controls.initial("el", 30))
     st.caption(compute.backend_label())
 
-st.markdown(f"**{surface.title}**: ${surface.latex}$")
-panels.preset_note(name, optimizer.name, hp, start, steps)
+st.markdown(f"**{surface.title}**: ${surface.latex}$ · click the top view to start somewhere else")
 controls.require_finite_start(surface, formula, start)
 
 hp_key = tuple(sorted(hp.items()))
@@ -58,7 +56,7 @@ with st.spinner("Running the optimizer (the first run of a new setup compiles, a
             traj = compute.run_minibatch(name, optimizer.name, hp_key, start, steps, *minibatch, schedule,
                                          tuple(sorted(sp.items())))
     except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
-        st.error(f"{exc}. Change the settings in the sidebar.", icon=":material/tune:")
+        st.error(f"{escaped(str(exc))}. Change the settings in the sidebar.", icon=":material/tune:")
         st.stop()
 summary = summarize(traj, surface, tol)
 end = traj.steps + 1 if traj.diverged_at is None else traj.diverged_at  # draw only finite points
@@ -68,12 +66,13 @@ minima = [(m.point, m.value) for m in surface.minima]
 
 # Both rows are laid out first and filled 2-D first: the browser gets the cheap charts before the 3-D one.
 left, right = st.columns(2)
-curves, info = st.columns([3, 2])
+curves, info = st.columns(2)
 with left:
     st.subheader("Top view", help="Contours of f. Click anywhere to start the optimizer there.")
     contour = viz.contour_figure(
         xs, ys, Z, path=traj.points[:end], minima=minima, others=others, start=start,
         log_scale=surface.log_scale, diverged_at=traj.diverged_at,
+        rings=[(p.radius, p.kind) for p in surface.others if p.ring],
     )
     chart.plotly_react(contour, key="contour", on_click=_on_click, config={"displayModeBar": False})
 with curves:
@@ -83,8 +82,9 @@ with curves:
     chart.plotly_react(curves_fig, key="curves", config={"displayModeBar": False})
 with info:
     st.subheader("This run")
+    panels.preset_note(name, optimizer.name, hp, start, steps)
     panels.summary_panel(summary, surface)
-    st.dataframe(panels.step_table(traj), width="stretch")
+    st.dataframe(panels.step_table(traj), width="stretch", column_config=panels.STEP_COLUMNS)
     st.caption(surface.look_for if name != controls.FORMULA else "Your own surface.")
 with right:
     st.subheader("Surface", help="Drag to rotate; the angle is also set under 'View and tolerance'.")

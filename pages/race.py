@@ -9,6 +9,7 @@ from experiments.export import race_csv, race_records
 from experiments.race import MAX_RACERS, Racer, lr_grid, race, settings_label, tune_racers
 from optim import OPTIMIZERS, get_optimizer
 from ui import chart, compute, controls
+from ui.text import escaped
 from viz.gif import paths_gif
 from viz.race import loss_overlay, race_figure
 
@@ -122,8 +123,9 @@ if "surface" not in st.session_state and not st.query_params:
 for key in SHARED_KEYS & st.session_state.keys():
     st.session_state[key] = st.session_state[key]  # another page's widget owned it: take it over here
 
+problem = st.container()  # a formula that cannot be used is explained here, where the charts would be
 with st.sidebar:
-    name, formula, surface = controls.surface_picker()
+    name, formula, surface = controls.surface_picker(problem)
     start = controls.start_controls(surface)
     steps = int(st.select_slider("steps", options=STEPS, key="rsteps", bind="query-params",
                                  help="The step budget: every racer gets this many gradient evaluations.",
@@ -150,7 +152,8 @@ st.button("Fair race: tune every learning rate", key="fair_race", icon=":materia
                f"{score}.")
 
 if TUNE_ERROR in st.session_state:
-    st.error(f"Fair race: {st.session_state.pop(TUNE_ERROR)}. Change that racer's settings.", icon=":material/tune:")
+    st.error(f"Fair race: {escaped(st.session_state.pop(TUNE_ERROR))}. Change that racer's settings.",
+             icon=":material/tune:")
 tuned_setup, tuned_rows = st.session_state.get(TUNED, (None, None))
 if tuned_setup == (name, formula, start, steps, racers, schedule, sp):
     st.success("Fair race: every learning rate below is the best of the sweep for this surface, start and "
@@ -163,7 +166,7 @@ with st.spinner("Racing (a new optimizer or step budget compiles first, about a 
     try:
         result = run_race(name, formula, racers, start, steps, tol, schedule, sp)
     except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
-        st.error(f"{exc}. Change that racer's settings.", icon=":material/tune:")
+        st.error(f"{escaped(str(exc))}. Change that racer's settings.", icon=":material/tune:")
         st.stop()
 
 labels = [r.label for r in racers]

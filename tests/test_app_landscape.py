@@ -52,7 +52,7 @@ def test_every_control_moved_once():
     at = landscape()
     moves = [
         lambda: at.selectbox(key="surface").select("six-hump-camel"),
-        lambda: at.selectbox(key="opt").select("momentum"),
+        lambda: at.selectbox(key="opt").select("sgd"),
         lambda: at.select_slider(key="lr").set_value(0.005),
         lambda: at.slider(key="momentum").set_value(0.5),
         lambda: at.slider(key="dampening").set_value(0.1),

@@ -40,16 +40,16 @@ def test_the_page_opens_on_the_courses_walk_and_steps_one_at_a_time():
     assert at.title[0].value == "One dimension"
     assert at.selectbox(key="curve").value == "quadratic" and at.select_slider(key="w_lr").value == "1/6"
     first = table(at)
-    assert len(first) == 1 and first.loc[0, "w_k"] == 0 and first.loc[0, "f′(w_k)"] == -6
+    assert len(first) == 1 and first.loc[0, "wₖ"] == 0 and first.loc[0, "f′(wₖ)"] == -6
     assert first.loc[0, "update Δw"] == 1  # the arrow to w_1 = 1 is already drawn
     assert "Step **0** of 10" in texts(at)
     click(at, "w_next")
     rows = table(at)
-    assert len(rows) == 2 and rows.loc[1, "w_k"] == 1.0 and rows.loc[1, "f′(w_k)"] == 2.0
+    assert len(rows) == 2 and rows.loc[1, "wₖ"] == 1.0 and rows.loc[1, "f′(wₖ)"] == 2.0
     assert any(r"\tfrac{1}{6}\cdot2" in x.value and r"\tfrac{2}{3}" in x.value for x in at.latex)
     click(at, "w_next")
     click(at, "w_next")
-    assert len(table(at)) == 4 and table(at).loc[2, "w_k"] == pytest.approx(2 / 3)
+    assert len(table(at)) == 4 and table(at).loc[2, "wₖ"] == pytest.approx(2 / 3)
     click(at, "w_back")
     assert len(table(at)) == 3
     click(at, "w_all")
@@ -82,7 +82,7 @@ def test_every_curve_and_its_learning_rate_examples(name):
     no_exception(at)
     curve = CURVES[name]
     assert at.number_input(key="w0").value == pytest.approx(curve.start)
-    assert table(at).loc[0, "w_k"] == pytest.approx(curve.start)
+    assert table(at).loc[0, "wₖ"] == pytest.approx(curve.start)
     for i, (label, lr, steps) in enumerate(curve.regimes):
         click(at, f"w_regime_{i}")
         assert at.select_slider(key="w_lr").value == lr, "a preset must sit on a stop of the η slider"
@@ -106,7 +106,7 @@ def test_every_optimizer_and_each_of_its_controls(name):
     at.selectbox(key="w_opt").select(name).run()
     no_exception(at)
     click(at, "w_next")
-    for h in OPTIMIZERS[name].hyperparameters:
+    for h in OPTIMIZERS[name].knobs:
         if h.name == "lr":
             continue
         key = f"w_{h.name}"
@@ -127,7 +127,7 @@ def test_start_steps_and_the_nesterov_refusal():
     at = fresh()
     at.number_input(key="w0").set_value(1.5).run()
     no_exception(at)
-    assert table(at).loc[0, "w_k"] == 1.5
+    assert table(at).loc[0, "wₖ"] == 1.5
     at.select_slider(key="w_steps").set_value(3).run()
     click(at, "w_all")
     assert list(table(at).index) == [0, 1, 2, 3]
@@ -142,5 +142,5 @@ def test_a_link_reopens_the_same_view():
     no_exception(at)
     assert at.selectbox(key="curve").value == "quartic" and at.selectbox(key="w_opt").value == "momentum"
     assert at.select_slider(key="w_lr").value == "0.3" and at.select_slider(key="w_steps").value == 20
-    assert table(at).loc[0, "w_k"] == 1.5
+    assert table(at).loc[0, "wₖ"] == 1.5
     assert not at.warning

@@ -7,6 +7,7 @@ from optim import OPTIMIZERS
 from surfaces import SURFACES
 from tests.apptest import chart_specs, new_session, no_exception
 from ui.presets import PRESETS
+from ui.text import unescaped
 
 
 def fresh(**query) -> AppTest:
@@ -74,7 +75,7 @@ def test_every_optimizer_and_each_of_its_controls(name):
     at.selectbox(key="opt").select(name).run()
     no_exception(at)
     opt = OPTIMIZERS[name]
-    for h in opt.hyperparameters:  # each control moved once, the page still runs
+    for h in opt.knobs:  # each control moved once, the page still runs
         if h.flag:
             if h.name == "nesterov" and at.slider(key="momentum").value == 0:
                 continue
@@ -87,6 +88,33 @@ def test_every_optimizer_and_each_of_its_controls(name):
             w = at.slider(key=h.name)
             w.set_value(round((h.ui_low + h.ui_high) / 2, 2)).run()
         no_exception(at)
+
+
+def test_course_names_show_the_course_rule_and_only_their_knobs():
+    """gd is the course's w <- w - eta grad f: no momentum, dampening, weight decay or Nesterov on the page;
+    sgd keeps every torch knob and torch's four-line rule."""
+    at = fresh()
+    assert at.selectbox(key="opt").value == "gd"
+    knobs = {w.key for w in [*at.slider, *at.select_slider, *at.toggle]}
+    assert "lr" in knobs and not knobs & {"momentum", "dampening", "weight_decay", "nesterov"}, knobs
+    rules = [e.value for e in at.latex]
+    assert any(r"\vec{w} \leftarrow \vec{w} - \eta" in r for r in rules), rules
+    assert not any("nesterov" in r for r in rules), rules
+    at.selectbox(key="opt").select("momentum").run()
+    knobs = {w.key for w in [*at.slider, *at.select_slider, *at.toggle]}
+    assert {"lr", "momentum"} <= knobs and not knobs & {"dampening", "weight_decay", "nesterov"}, knobs
+    at.selectbox(key="opt").select("sgd").run()
+    no_exception(at)
+    knobs = {w.key for w in [*at.slider, *at.select_slider, *at.toggle]}
+    assert {"lr", "momentum", "dampening", "weight_decay", "nesterov"} <= knobs
+    assert any("nesterov" in e.value for e in at.latex)
+
+
+def test_a_knob_the_course_optimizer_does_not_have_is_reported_from_a_link():
+    at = fresh(opt="gd", momentum="0.9")
+    no_exception(at)
+    assert at.warning and "has no parameter" in at.warning[0].body
+    assert step_table(at).loc[1, "x"] == pytest.approx(0.5 - 0.001 * 7.5)  # plain GD, torch's default η
 
 
 def test_steps_start_view_and_tolerance_controls():
@@ -140,7 +168,7 @@ def test_bad_link_values_warn_and_fall_back(query, phrase):
     at = fresh(**query)
     no_exception(at)
     assert at.warning, "expected a warning about the link"
-    assert phrase in at.warning[0].body
+    assert phrase in unescaped(at.warning[0].body)
     assert len(step_table(at)) >= 2  # the page still computed a run
 
 
@@ -239,7 +267,7 @@ def test_anatomy_of_a_step_reads_the_recorded_state():
     tables = at.dataframe
     anatomy = tables[1].value
     assert anatomy.loc["Δw", "x"] == pytest.approx(-0.075, abs=1e-12)
-    assert anatomy.loc["∇f(w_k)", "y"] == pytest.approx(15.0, abs=1e-12)
+    assert anatomy.loc["∇f(wₖ)", "y"] == pytest.approx(15.0, abs=1e-12)
     at.selectbox(key="opt").select("adam").run()
     at.slider(key="k").set_value(5).run()
     no_exception(at)
@@ -254,3 +282,63 @@ def test_downloads_are_offered():
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Trajectory (CSV)", "Run (JSON, as the CLI)", "Figures (HTML)", "Animation (GIF)"]
 
+
+
+def test_a_refused_formula_is_explained_in_the_main_area_as_typed():
+    at = fresh(surface="formula", formula="__import__('os')")
+    no_exception(at)
+    errors = [e.body for e in at.main.error]
+    assert errors, "the message belongs where the charts would be, not only in the sidebar"
+    assert "\\_\\_import\\_\\_" in errors[0], errors  # Markdown would have eaten the underscores
+    assert "__import__" in unescaped(errors[0]) and "For example" in errors[0]
+
+
+@pytest.mark.parametrize("where", ["box", "link"])
+def test_a_formula_over_the_limit_says_how_long_it_is_and_what_the_limit_is(where):
+    long = "x^2 + " * 833 + "yy"  # 5,000 characters
+    if where == "link":
+        at = fresh(surface="formula", formula=long)
+    else:
+        at = fresh(surface="formula")
+        at.text_input(key="formula").input(long).run()
+    no_exception(at)
+    message = unescaped(at.main.error[0].body)
+    assert "5000 characters long" in message and "200" in message, message
+    assert "200 characters" in at.text_input(key="formula").label
+
+
+def test_the_link_warning_shows_on_the_first_render_only_and_names_the_value_used():
+    at = fresh(lr="abc", optimizer="nope")
+    no_exception(at)
+    message = unescaped(at.warning[0].body)
+    assert "using 0.01" in message, message  # the landing page's η, the value the page then uses
+    assert at.select_slider(key="lr").value == pytest.approx(0.01)
+    assert "optimizer" not in at.query_params, "a parameter that was not used stays out of the link"
+    at.select_slider(key="steps").set_value(50).run()
+    no_exception(at)
+    assert not at.warning, "the notice is about the link, not about the person's later actions"
+
+
+def test_the_radial_surface_draws_its_rings_and_the_caption_fits_the_run():
+    import json
+
+    from tests.apptest import charts_by_key
+
+    at = fresh()  # Example 3.1.2: starts inside the ring of maxima and goes to the origin
+    shapes = json.loads(charts_by_key(at)["contour"])["layout"]["shapes"]
+    radii = sorted(round(s["x1"], 6) for s in shapes if s["type"] == "circle")
+    assert radii == [round(2**0.5, 6), round(3.25**0.5, 6)]
+    caption = " ".join(c.value for c in at.caption)
+    assert "Started inside the dashed ring of maxima" in caption and "goes to the global minimum" in caption
+
+
+def test_course_examples_show_what_their_notes_say():
+    gd, mom = fresh(), fresh()
+    gd.selectbox(key="preset").select("Ill-conditioned valley: GD").run()
+    mom.selectbox(key="preset").select("Ill-conditioned valley: momentum").run()
+    assert step_table(mom)["‖∇f‖"].iloc[-1] < step_table(gd)["‖∇f‖"].iloc[-1] / 100
+    assert "Ill-conditioned valley: momentum" in texts(mom)  # the note is shown: the controls hold the example
+    saddle = fresh()
+    saddle.selectbox(key="preset").select("Saddle point").run()
+    message = texts(saddle)
+    assert "passed it and is still going downhill" in message and "still above" not in message, message

@@ -45,6 +45,16 @@ function clickedPoint(gd, event) {
   return Number.isFinite(x) && Number.isFinite(y) ? { x, y } : null;
 }
 
+// A figure whose layout.meta.fit = {ratio, plus, low, high} (viz/style.fit_to_width) takes its
+// height from the width it is drawn at: a square map in a projector's narrow column is then not a
+// small square in a tall empty box.
+function fittedHeight(gd, layout) {
+  const fit = layout && layout.meta && layout.meta.fit;
+  const width = gd.getBoundingClientRect().width;
+  if (!fit || !(width > 0)) return null;
+  return Math.round(Math.min(fit.high, Math.max(fit.low, fit.ratio * width + fit.plus)));
+}
+
 export default function (component) {
   const { data, parentElement } = component;
   if (!data.figure) {  // preload: start fetching plotly.js while the server still computes the first run
@@ -65,6 +75,8 @@ export default function (component) {
         const w = Math.round(entries[0].contentRect.width);
         if (w !== width && w > 0 && window.Plotly && gd._fullLayout) {
           width = w;
+          const height = fittedHeight(gd, gd.layout);
+          if (height !== null) gd.layout.height = height;  // resize re-lays out from gd.layout
           window.Plotly.Plots.resize(gd);
         }
       });
@@ -81,6 +93,8 @@ export default function (component) {
     .then((Plotly) => (fig.layout && fig.layout.scene ? afterPaint().then(() => Plotly) : Plotly))
     .then((Plotly) => {
       if (seq !== gd.__descentSeq) return null; // a newer figure arrived in the meantime
+      const height = fittedHeight(gd, fig.layout);
+      if (height !== null) fig.layout.height = height;
       const next = { data: fig.data, layout: fig.layout, frames: fig.frames, config: data.config || {} };
       return Plotly.react(gd, next).then(() => {
         gd.dataset.drawn = String(seq);

@@ -15,6 +15,8 @@ from optim import MAX_STEPS, OPTIMIZERS, Optimizer, get_optimizer
 from optim.schedules import SCHEDULES, get_schedule
 from optim.spec import Hyperparameter
 from surfaces import SURFACES, DataSurface, Surface, get_surface
+from surfaces.grammar import MAX_LENGTH
+from ui.text import escaped
 
 FORMULA = "formula"  # the surface choice that reads a typed formula
 DEFAULT_SURFACE = "radial"
@@ -100,26 +102,35 @@ def surface_control() -> tuple[str, str | None]:
     )
     if name != FORMULA:
         return name, None
+    # No max_chars: the browser would cut a pasted formula silently (or drop it); the parser says
+    # how long it is and what the limit is.
     text = st.text_input(
-        "f(x, y) =",
+        f"f(x, y) =  (at most {MAX_LENGTH} characters)",
         key="formula",
         bind="query-params",
-        max_chars=200,
         help="Use x, y, numbers, + − * / ^ (or **), pi, e and sin cos tan exp log sqrt abs tanh …",
         **initial("formula", DEFAULT_FORMULA),
     )
     return name, text
 
 
-def surface_picker() -> tuple[str, str | None, Surface]:
-    """The surface control plus the surface it names; a bad formula says why and stops the page here."""
+def formula_problem(exc: Exception, where=st) -> None:
+    """A refused formula, said where the chart would be, with a formula that works."""
+    where.error(f"{escaped(str(exc)[:1].upper() + str(exc)[1:])}\n\nFor example: `{DEFAULT_FORMULA}`",
+                icon=":material/edit:")
+
+
+def surface_picker(where=None) -> tuple[str, str | None, Surface]:
+    """The surface control plus the surface it names; a bad formula is explained in ``where`` (the
+    main area, where the charts would be) and stops the page there."""
     from ui.compute import resolve_surface
 
     name, formula = surface_control()
     try:
         return name, formula, resolve_surface(name, formula)
     except ValueError as exc:  # FormulaError: one sentence on what is wrong and what is allowed
-        st.error(str(exc), icon=":material/edit:")
+        st.caption("This formula cannot be used: see the message on the page.")
+        formula_problem(exc, where if where is not None else st)
         st.stop()
 
 
@@ -132,7 +143,7 @@ def require_finite_start(surface: Surface, formula: str | None, start) -> None:
     try:
         check_finite_at(surface, start)
     except FormulaError as exc:
-        st.error(str(exc), icon=":material/edit:")
+        formula_problem(exc)
         st.stop()
 
 
@@ -184,8 +195,8 @@ def declared_controls(params: tuple[Hyperparameter, ...]) -> dict[str, float]:
 
 
 def hyperparameter_controls(optimizer: Optimizer) -> dict[str, float]:
-    """The optimizer's knobs, generated from its declaration."""
-    return declared_controls(optimizer.hyperparameters)
+    """The optimizer's knobs, generated from its declaration (a course alias shows only its own)."""
+    return declared_controls(optimizer.knobs)
 
 
 def schedule_control() -> tuple[str, dict[str, float]]:

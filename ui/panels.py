@@ -10,6 +10,7 @@ from optim import Optimizer, Trajectory, get_optimizer
 from surfaces import Surface
 from ui.controls import set_optimizer_defaults
 from ui.presets import PRESETS
+from ui.text import escaped
 from ui.urlstate import check_query
 
 NO_PRESET = "—"
@@ -45,21 +46,24 @@ def preset_menu() -> None:
 
 
 def url_notices(default_surface: str, default_optimizer: str) -> None:
-    """On the first run of a session, check the link and say what was rejected or rounded."""
-    if "url_messages" not in st.session_state:
-        query = st.query_params.to_dict()
-        if not query:
-            load_preset(FIRST_VISIT)
-        messages, fixes = check_query(query, default_surface, default_optimizer)
-        st.session_state.update(fixes)
-        st.session_state["url_messages"] = messages
-    messages = st.session_state["url_messages"]
+    """On the first run of a session, check the link, say what was rejected or rounded (on that run
+    only: the next action is the person's own), and take the rejected values out of the address bar."""
+    if "url_messages" in st.session_state:
+        return
+    query = st.query_params.to_dict()
+    if not query:
+        load_preset(FIRST_VISIT)
+    messages, fixes, rejected = check_query(query, default_surface, default_optimizer,
+                                            landing=PRESETS[FIRST_VISIT].hyperparameters)
+    st.session_state.update(fixes)
+    st.session_state["url_messages"] = messages
+    for key in rejected:
+        if key in st.session_state:  # a bound widget: its key cannot be cleared, its default is left out
+            continue
+        del st.query_params[key]
     if messages:
-        st.warning("Some values in the link could not be used:\n" + "\n".join(f"- {m}" for m in messages),
-                   icon=":material/link_off:")
-        if st.button("Dismiss", key="dismiss_url"):
-            st.session_state["url_messages"] = []
-            st.rerun()
+        st.warning("Some values in the link could not be used:\n"
+                   + "\n".join(f"- {escaped(m)}" for m in messages), icon=":material/link_off:")
 
 
 def preset_note(surface: str, optimizer: str, hp: dict[str, float], start, steps: int) -> None:
@@ -68,7 +72,7 @@ def preset_note(surface: str, optimizer: str, hp: dict[str, float], start, steps
     if not label:
         return
     p = PRESETS[label]
-    defaults = get_optimizer(p.optimizer).defaults()
+    defaults = {h.name: h.default for h in get_optimizer(p.optimizer).knobs}  # the controls on the page
     same = (
         (surface, optimizer, tuple(start), steps) == (p.surface, p.optimizer, tuple(p.start), p.steps)
         and all(abs(hp[k] - v) <= 1e-12 * max(1.0, abs(v)) for k, v in {**defaults, **p.hyperparameters}.items())
@@ -86,12 +90,17 @@ def summary_panel(s: RunSummary, surface: Surface) -> None:
         st.success(s.message, icon=":material/check_circle:")
     else:
         st.info(s.message, icon=":material/hourglass_top:")
-    st.markdown(f"Final point **({s.final_point[0]:.4g}, {s.final_point[1]:.4g})**, f = **{s.final_loss:.6g}**")
-    c1, c2 = st.columns(2)
+    # Plain text that wraps, not st.metric: a metric in a projector's narrow column cut "0.000303" to "0.00…".
+    lines = [f"Final point **({s.final_point[0]:.4g}, {s.final_point[1]:.4g})**, f = **{s.final_loss:.6g}**"]
     if s.gap is not None:
-        c1.metric("gap f − f*", f"{s.gap:.3g}", help=f"f* = {surface.f_star:g}, the global minimum value.")
+        lines.append(f"gap f − f* = **{s.gap:.3g}** (f* = {surface.f_star:g}, the global minimum value)")
     if s.distance is not None:
-        c2.metric("to nearest minimum", f"{s.distance:.3g}", help=f"Euclidean distance to the {s.nearest}.")
+        lines.append(f"distance to the nearest minimum = **{s.distance:.3g}** ({s.nearest})")
+    st.markdown("  \n".join(lines))
+
+
+# Four significant digits keep the five columns inside a projector's half-width column; the data stay exact.
+STEP_COLUMNS = {name: st.column_config.NumberColumn(format="%.4g") for name in ("x", "y", "f(x, y)", "‖∇f‖")}
 
 
 def step_table(traj: Trajectory, head: int = 4, tail: int = 2) -> pd.DataFrame:
@@ -118,5 +127,5 @@ def formula_panel(optimizer: Optimizer, hp: dict[str, float]) -> None:
             return r"\text{on}" if hp[h.name] else r"\text{off}"
         return f"{hp[h.name]:g}"
 
-    used = ", ".join(f"${h.latex} = {shown(h)}$" for h in optimizer.hyperparameters)
+    used = ", ".join(f"${h.latex} = {shown(h)}$" for h in optimizer.knobs)
     st.caption(f"Values in this run: {used}. Reference: {optimizer.reference}")

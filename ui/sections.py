@@ -57,7 +57,7 @@ def anatomy_section(traj: Trajectory, optimizer: Optimizer, grid, log_scale: boo
     if k_max == 0:
         k = 0
     else:
-        k = st.slider("update k (from w_k to w_k+1)", 0, k_max, key="k", bind="query-params",
+        k = st.slider("update $k$ (from $w_k$ to $w_{k+1}$)", 0, k_max, key="k", bind="query-params",
                       **({} if "k" in st.session_state else {"value": 0}))
     a = step_anatomy(traj, optimizer, k)
     left, right = st.columns([3, 2])
@@ -66,7 +66,7 @@ def anatomy_section(traj: Trajectory, optimizer: Optimizer, grid, log_scale: boo
         chart.plotly_react(viz.anatomy_figure(xs, ys, Z, path=traj.points, k=k, arrows=a.arrows, log_scale=log_scale),
                            key="anatomy", config={"displayModeBar": False})
     with right:
-        st.markdown(f"Step size in this update: **η = {a.lr:.4g}**. Arrows are displacements from w_k, "
+        st.markdown(f"Step size in this update: **η = {a.lr:.4g}**. Arrows are displacements from $w_k$, "
                     "on one scale: compare the plain GD step with what the optimizer actually did.")
         table = pd.DataFrame({label: v for label, v in a.rows.items()}, index=["x", "y"]).T
         st.dataframe(table, width="stretch")
@@ -79,10 +79,11 @@ def export_section(traj: Trajectory, surface_label: str, optimizer: Optimizer, s
     st.subheader("Take it with you")
     record = run_record(traj, surface_label, optimizer, start)
     stem = f"descent-{surface_label if len(surface_label) < 30 else 'formula'}-{optimizer.name}"
-    c1, c2, c3, c4 = st.columns(4)
-    c1.download_button("Trajectory (CSV)", run_csv(traj), file_name=f"{stem}.csv", mime="text/csv",
+    # A row that wraps (not four columns): on a projector's narrow page the labels stay whole.
+    row = st.container(horizontal=True)
+    row.download_button("Trajectory (CSV)", run_csv(traj), file_name=f"{stem}.csv", mime="text/csv",
                        on_click="ignore", icon=":material/table:")
-    c2.download_button("Run (JSON, as the CLI)", run_json(record), file_name=f"{stem}.json",
+    row.download_button("Run (JSON, as the CLI)", run_json(record), file_name=f"{stem}.json",
                        mime="application/json", on_click="ignore", icon=":material/data_object:")
 
     def html() -> str:  # built only when clicked: the inlined plotly.js is ~4.6 MB
@@ -91,11 +92,11 @@ def export_section(traj: Trajectory, surface_label: str, optimizer: Optimizer, s
         head = f"<head><meta charset='utf-8'><title>{stem}</title></head>"
         return f"<!doctype html><html>{head}<body>{body}</body></html>"
 
-    c3.download_button("Figures (HTML)", html, file_name=f"{stem}.html", mime="text/html", on_click="ignore",
+    row.download_button("Figures (HTML)", html, file_name=f"{stem}.html", mime="text/html", on_click="ignore",
                        icon=":material/download:")
     end = traj.steps + 1 if traj.diverged_at is None else traj.diverged_at
     label = f"{optimizer.name} η={traj.hyperparameters['lr']:g}"
-    c4.download_button(
+    row.download_button(
         "Animation (GIF)", lambda: viz.paths_gif(*grid, traj.points[:end, None, :], [label], log_scale=log_scale),
         file_name=f"{stem}.gif", mime="image/gif", on_click="ignore", icon=":material/animated_images:",
         help="Drawn on the server when clicked (a few seconds): for slides, no browser needed.")

@@ -27,28 +27,43 @@ def _number(raw: str) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def check_query(params: Mapping[str, str], default_surface: str, default_optimizer: str):
+def check_query(params: Mapping[str, str], default_surface: str, default_optimizer: str,
+                landing: Mapping[str, float] | None = None):
     """Validate raw URL values.
 
-    Returns ``(messages, fixes)``: one sentence per rejected value, and the session-state
-    values to set for values that were snapped to a slider stop.
+    ``landing`` holds the values the landing page shows for this optimizer (the course example's
+    learning rate): a rejected value falls back to those, and the message names the value used.
+    Returns ``(messages, fixes, rejected)``: one sentence per rejected value, the session-state
+    values to set (snapped to a slider stop, or the fallback), and the link parameters that were
+    not used at all (to take out of the address bar).
     """
     messages: list[str] = []
     fixes: dict[str, float] = {}
+    rejected: list[str] = []
+    landing = dict(landing or {})
+
+    def fallback(key: str, h) -> str:
+        """Use the landing page's value (or the declared default) for ``key``; says which."""
+        value = landing.get(key, h.default)
+        fixes[key] = bool(value) if h.flag else float(value)
+        return f"using {bool(value) if h.flag else format(value, 'g')}"
+
     surface_name = params.get("surface", default_surface)
     if surface_name not in SURFACES and surface_name != FORMULA:
         messages.append(f"Unknown surface “{surface_name}” in the link; showing {default_surface} instead.")
-        surface_name = default_surface
+        surface_name = fixes["surface"] = default_surface
     opt_name = params.get("opt", default_optimizer)
     if opt_name not in OPTIMIZERS:
         messages.append(f"Unknown optimizer “{opt_name}” in the link; using {default_optimizer} instead.")
-        opt_name = default_optimizer
+        opt_name = fixes["opt"] = default_optimizer
+    elif opt_name != default_optimizer:
+        landing = {}  # the landing page's values belong to its optimizer
     optimizer = get_optimizer(opt_name)
     schedule_name = params.get("sched", "constant")
     if schedule_name not in SCHEDULES:
         messages.append(f"Unknown schedule “{schedule_name}” in the link; using a constant step size.")
-        schedule_name = "constant"
-    own = {h.name: h for h in (*optimizer.hyperparameters, *get_schedule(schedule_name).parameters)}
+        schedule_name = fixes["sched"] = "constant"
+    own = {h.name: h for h in (*optimizer.knobs, *get_schedule(schedule_name).parameters)}
     every = {h.name for o in OPTIMIZERS.values() for h in o.hyperparameters}
     every |= {p.name for sched in SCHEDULES.values() for p in sched.parameters}
 
@@ -59,20 +74,20 @@ def check_query(params: Mapping[str, str], default_surface: str, default_optimiz
             h = own[key]
             if h.flag:
                 if raw.lower() not in TRUE + FALSE:
-                    messages.append(f"{key}={raw} is not true or false; using the default ({bool(h.default)}).")
+                    messages.append(f"{key}={raw} is not true or false; {fallback(key, h)}.")
                 continue
             v = _number(raw)
             if v is None:
-                messages.append(f"{key}={raw} is not a finite number; using the default ({h.default:g}).")
+                messages.append(f"{key}={raw} is not a finite number; {fallback(key, h)}.")
             elif (problem := h.check(v)) is not None:
-                messages.append(f"{problem[0].upper()}{problem[1:]} (from the link); using the default.")
+                messages.append(f"{problem[0].upper()}{problem[1:]} (from the link); {fallback(key, h)}.")
             elif h.log:
                 choices = log_choices(h)
                 if v not in choices:
                     if v <= 0 or not choices[0] / 2 <= v <= choices[-1] * 2:
                         messages.append(
                             f"{key}={raw} is outside the slider's range {choices[0]:g} to {choices[-1]:g}; "
-                            "using the default."
+                            f"{fallback(key, h)}."
                         )
                     else:
                         snapped = min(choices, key=lambda c: abs(math.log(c / v)))
@@ -80,11 +95,12 @@ def check_query(params: Mapping[str, str], default_surface: str, default_optimiz
                         messages.append(f"{key}={raw} is between the slider's stops; rounded to {snapped:g}.")
             elif not h.ui_low <= v <= h.ui_high:
                 messages.append(
-                    f"{key}={raw} is outside the slider's range {h.ui_low:g} to {h.ui_high:g}; using the default."
+                    f"{key}={raw} is outside the slider's range {h.ui_low:g} to {h.ui_high:g}; {fallback(key, h)}."
                 )
         elif key in every:
             messages.append(f"{optimizer.title} with the {schedule_name} schedule has no parameter “{key}”; "
                             "it was ignored.")
+            rejected.append(key)
         elif key == "steps":
             v = _number(raw)
             if v is None or v not in STEP_CHOICES:
@@ -102,7 +118,10 @@ def check_query(params: Mapping[str, str], default_surface: str, default_optimiz
                     "using the suggested start."
                 )
         elif key in ("batch", "seed", "replace"):
-            messages += _minibatch_problems(key, raw, surface_name)
+            problems = _minibatch_problems(key, raw, surface_name)
+            messages += problems
+            if problems and "data surfaces only" in problems[0]:
+                rejected.append(key)
         elif key in VIEW_KEYS:
             v = _number(raw)
             bounds = VIEW_KEYS[key]
@@ -110,7 +129,8 @@ def check_query(params: Mapping[str, str], default_surface: str, default_optimiz
                 messages.append(f"{key}={raw} is not valid here; using the default view setting.")
         else:
             messages.append(f"Unknown link parameter “{key}” was ignored.")
-    return messages, fixes
+            rejected.append(key)
+    return messages, fixes, rejected
 
 
 def _minibatch_problems(key: str, raw: str, surface_name: str) -> list[str]:

@@ -15,6 +15,8 @@ from .scale import as_path, heights_for, last_finite, stationary
 from .thin import thin_path
 
 HEIGHT = 520
+COLORBAR_ROOM = 100  # px under the x-axis title for the horizontal colour bar
+FIT_PLUS = 150  # height = drawn width + this: the square map plus legend, axes and colour bar
 MAX_PATH_POINTS = 600
 # Every contour figure has exactly these traces, in this order (the end marker over a minimum's star).
 TRACE_NAMES = ("f", "global minimum", *style.OTHER_KINDS, style.OTHER_NAME, "path", "start", "end")
@@ -44,8 +46,15 @@ def _point_group(name: str, items, marker: dict) -> dict:
     )
 
 
+def ring_shapes(rings) -> list[dict]:
+    """Dashed circles about the origin for stationary points that are whole rings: ``(radius, kind)`` pairs."""
+    return [dict(type="circle", xref="x", yref="y", x0=-r, y0=-r, x1=r, y1=r, layer="above", name=kind,
+                 line=dict(color=style.WHITE, width=2, dash="dash" if kind == "local minimum" else "dot"))
+            for r, kind in rings]
+
+
 def contour_spec(xs, ys, Z, *, path=None, minima=(), others=(), start=None, log_scale: bool = False,
-                 diverged_at: int | None = None, title: str = "") -> tuple[list, dict]:
+                 diverged_at: int | None = None, title: str = "", rings=()) -> tuple[list, dict]:
     """``contour_figure``'s traces and layout as plain dictionaries, for builders that add to them."""
     xs = np.asarray(xs, dtype=float).reshape(-1)
     ys = np.asarray(ys, dtype=float).reshape(-1)
@@ -57,8 +66,7 @@ def contour_spec(xs, ys, Z, *, path=None, minima=(), others=(), start=None, log_
         type="contour", x=xs, y=ys, z=heights(Z).astype(np.float32), name="f", colorscale=style.COLORSCALE,
         zmin=heights.lo, zmax=heights.cap, ncontours=28, showlegend=False,
         contours=dict(coloring="fill", showlines=True), line=dict(width=0.6, color="rgba(255,255,255,0.45)"),
-        colorbar=dict(title=dict(text=heights.short_label, side="top"), thickness=14, len=0.9,
-                      **heights.ticks()),
+        colorbar=style.colorbar_below(heights.short_label, **heights.ticks()),
         hovertemplate=f"x = %{{x:.3g}}<br>y = %{{y:.3g}}<br>{what} = %{{z:.4g}}<extra></extra>",
     )]
 
@@ -93,11 +101,13 @@ def contour_spec(xs, ys, Z, *, path=None, minima=(), others=(), start=None, log_
     frame = dict(constrain="domain", showgrid=False, zeroline=False, ticks="outside", mirror=True,
                  showline=True, linecolor="#444")
     layout = spec.merge(style.layout(height=HEIGHT, title=title, top=36), dict(
-        legend=style.legend_top(),
+        legend=style.legend_flowing(data),
+        margin=dict(b=COLORBAR_ROOM),
+        meta=style.fit_to_width(plus=FIT_PLUS + (30 if title else 0), high=HEIGHT + 100),
         xaxis=dict(frame, title=dict(text="x"), range=[xs[0], xs[-1]]),
         yaxis=dict(frame, title=dict(text="y"), range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=1),
         dragmode=False, hovermode="closest",
-        annotations=[],
+        annotations=[], shapes=ring_shapes(rings),
     ))
     if diverged_at is not None:
         layout["annotations"].append(
@@ -111,7 +121,8 @@ def contour_figure(xs, ys, Z, **kwargs) -> go.Figure:
     Takes ``xs`` (n,), ``ys`` (m,), ``Z`` (m, n) with ``Z[i, j] = f(xs[j], ys[i])``; ``path``
     (k, 2); ``minima`` as ``(point, value)`` pairs; ``others`` as ``(point, value, kind)`` with
     kind "local minimum", "saddle" or "local maximum"; ``start`` (x, y), else the path's first
-    point; ``log_scale`` for contour levels evenly spaced in ``log(1 + f - min f)``;
+    point; ``rings`` as ``(radius, kind)`` for stationary circles about the origin (drawn dashed for
+    minima, dotted otherwise); ``log_scale`` for contour levels evenly spaced in ``log(1 + f - min f)``;
     ``diverged_at`` a step to announce in red. Returns a ``go.Figure`` whose traces are
     ``TRACE_NAMES`` in order.
     """

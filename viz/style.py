@@ -61,6 +61,32 @@ def legend_top() -> dict:
                 bgcolor="rgba(255,255,255,0)", font=dict(size=14), itemsizing="constant")
 
 
+def legend_flowing(data: list[dict]) -> dict:
+    """``legend_top`` whose entries wrap like words when a narrow chart has no room for one line.
+
+    plotly.js gives every entry of a wrapped horizontal legend the widest entry's width (one entry
+    per line in a narrow column) except in a grouped legend, where each group keeps its own width:
+    so every trace becomes a group of its own (modifies ``data``).
+    """
+    for trace in data:
+        trace.setdefault("legendgroup", trace.get("name", ""))
+    return dict(legend_top(), traceorder="grouped", tracegroupgap=2, font=dict(size=13))
+
+
+def colorbar_below(title: str, **ticks) -> dict:
+    """A thin horizontal colour bar under the plot: beside it, it took a third of a narrow column's width."""
+    return dict(orientation="h", title=dict(text=title.replace("<br>", " "), side="bottom", font=dict(size=13)),
+                thickness=10, len=0.9, x=0.5, xanchor="center", y=0.01, yref="container", yanchor="bottom",
+                tickfont=dict(size=12), **ticks)
+
+
+def fit_to_width(*, plus: int, ratio: float = 1.0, low: int = 300, high: int = 640) -> dict:
+    """``layout.meta`` telling the in-place chart (ui/chart.js) to set the height from the drawn width:
+    ``ratio * width + plus`` px, kept within [low, high]. A square map in a narrow column then is
+    not a small square in a tall empty box, and a wide one does not overflow a projector's screen."""
+    return dict(fit=dict(ratio=ratio, plus=plus, low=low, high=high))
+
+
 def diverged_annotation(step: int, **position) -> dict:
     """A red 'diverged at step k' box; ``position`` overrides the default top-left placement."""
     where = dict(xref="paper", yref="paper", x=0.01, y=0.99, xanchor="left", yanchor="top")

@@ -19,6 +19,7 @@ from .thin import thin_path
 
 EYE_DISTANCE = 2.2
 HEIGHT = 520
+FIT_RATIO, FIT_PLUS = 1.0, 150  # as tall as the top view beside it (viz/contour.py)
 MAX_PATH_POINTS = 600
 LIFT = 0.015  # the path floats this fraction of the height range above the mesh
 
@@ -112,9 +113,8 @@ def surface_figure(xs, ys, Z, *, path=None, path_z=None, minima=(), log_scale: b
 
     data = [dict(
         type="surface", x=xs, y=ys, z=heights(Z).astype(np.float32), name="surface", colorscale=style.COLORSCALE,
-        cmin=heights.lo, cmax=heights.cap, showscale=True, opacity=1.0,
-        colorbar=dict(title=dict(text=heights.short_label, side="top"), thickness=14, len=0.75, x=0.98,
-                      **ticks),
+        # no colour bar: the z-axis carries the same scale, and a bar took a quarter of a narrow column
+        cmin=heights.lo, cmax=heights.cap, showscale=False, opacity=1.0,
         contours=dict(z=dict(show=True, usecolormap=False, color="rgba(255,255,255,0.35)", width=1,
                              start=heights.lo, end=heights.cap, size=(heights.cap - heights.lo) / 15)),
         lighting=dict(ambient=0.75, diffuse=0.5, specular=0.05, roughness=0.9),
@@ -130,7 +130,8 @@ def surface_figure(xs, ys, Z, *, path=None, path_z=None, minima=(), log_scale: b
                 tickfont=dict(size=12))
     title_font = dict(font=dict(size=16))
     layout = spec.merge(style.layout(height=HEIGHT, title=title, top=30), dict(
-        legend=style.legend_top(),
+        legend=style.legend_flowing(data),
+        meta=style.fit_to_width(plus=FIT_PLUS, ratio=FIT_RATIO, high=HEIGHT + 100),
         uirevision="surface3d",
         scene=dict(
             xaxis=dict(axis, title=dict(title_font, text="x"), range=[float(xs[0]), float(xs[-1])]),
