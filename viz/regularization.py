@@ -60,7 +60,7 @@ def regularized_contour_figure(xs, ys, Z, *, lam: float, w_plain, w_lam, path, l
         hovertemplate="λ = %{customdata:.3g}<br>w = (%{x:.4g}, %{y:.4g})<extra></extra>",
     ), _point("w = 0", (0.0, 0.0), dict(symbol="cross", size=12, color=style.WHITE, line=dict(color="#111", width=1.5)),
               "w = 0: where a huge λ pulls<extra></extra>"),
-        _point("minimizer, λ = 0", w_plain, dict(symbol="star", size=18, color=PLAIN,
+        _point("minimizer of ℓ (λ = 0)", w_plain, dict(symbol="star", size=18, color=PLAIN,
                                                     line=dict(color=style.WHITE, width=1.5)),
                "argmin ℓ<br>(%{x:.5g}, %{y:.5g})<extra></extra>"),
         _point(f"minimizer, λ = {lam:g}", w_lam, dict(symbol="diamond", size=15, color=REGULARIZED,
