@@ -133,9 +133,10 @@ with left:
 with right:
     st.markdown(f"**{surface.title}**: ${surface.latex}$")
     st.dataframe(pd.DataFrame({
-        "λ = 0": [f"({pic.w_plain[0]:.4f}, {pic.w_plain[1]:.4f})", pic.loss_plain, pic.norm_plain],
-        f"λ = {fmt_lambda(lam)}": [f"({pic.w_lam[0]:.4f}, {pic.w_lam[1]:.4f})", pic.loss_lam, pic.norm_lam],
-    }, index=["minimizer w", "training loss ℓ(w)", "‖w‖"]).astype(str), width="stretch")
+        "λ = 0": [f"({pic.w_plain[0]:.4f}, {pic.w_plain[1]:.4f})", f"{pic.loss_plain:.6g}", f"{pic.norm_plain:.4f}"],
+        f"λ = {fmt_lambda(lam)}": [f"({pic.w_lam[0]:.4f}, {pic.w_lam[1]:.4f})", f"{pic.loss_lam:.6g}",
+                                   f"{pic.norm_lam:.4f}"],
+    }, index=["minimizer w", "training loss ℓ(w)", "‖w‖"]), width="stretch")
     st.markdown(
         "**What to look for.** The white curve is the minimizer as λ grows from 0 (the blue star) towards "
         "w = 0 (the cross). The orange diamond is the minimizer for the λ of the slider: it always has the "
@@ -198,7 +199,7 @@ with eq:
                 f"**{1 - 2 * eta * lam:.6g}**, then the gradient pushes back where it is useful.")
 with rule:
     st.markdown(f"**{optimizer.title}** as torch.optim runs it (its weight decay written wd):")
-    st.latex(optimizer.update_latex.replace(r"\lambda", r"\mathrm{wd}"))
+    st.latex(optimizer.update_latex.replace(r"\lambda", r"\mathrm{wd}\,"))
     st.caption(reg.torch_weight_decay(optimizer, lam))
 if optimizer.code_name == "sgd" and hp.get("momentum", 0.0) == 0.0:
     literal = reg.eq35_path(reg.example_gradient, reg.EXAMPLE_STARTS[0], eta, lam, min(steps, 2000))
@@ -244,9 +245,11 @@ if fit.diverged[:2].any():
     st.warning("A run diverged (its loss overflowed): lower η.", icon=":material/warning:")
 elif lam > 0:
     ratio = fit.test_loss[0] / fit.test_loss[1]
-    st.markdown(f"As in Table 3.1: the regularizer raises the training error "
-                f"({fit.train_loss[0]:.4f} → {fit.train_loss[1]:.4f}) and changes the test error by a factor "
-                f"**{1 / ratio:.3g}** ({fit.test_loss[0]:.4f} → {fit.test_loss[1]:.4f}).")
+    change = (f"cuts the test error **{ratio:.3g}-fold**" if ratio > 1 else
+              f"but raises the test error too, **{1 / ratio:.3g}-fold**: this λ is too large or not needed")
+    st.markdown(f"{'As in Table 3.1: t' if ratio > 1 else 'T'}he regularizer raises the training error "
+                f"({fit.train_loss[0]:.4f} → {fit.train_loss[1]:.4f}) and {change} "
+                f"({fit.test_loss[0]:.4f} → {fit.test_loss[1]:.4f}).")
 st.caption(
     "What to look for: without λ the curve threads every training point and swings between them (low train, high "
     "test error); a moderate λ gives a calmer curve close to the truth; a large λ flattens it towards 0 and both "

@@ -188,3 +188,33 @@ def test_bad_input_is_one_sentence(call, message):
     with pytest.raises(ValueError, match=message) as info:
         call()
     assert "\n" not in str(info.value)
+
+
+def test_the_pages_figures_pass_plotly_validation():
+    """The builders skip Plotly's validation for speed (viz/spec.py): the validating constructor must accept them."""
+    import plotly.graph_objects as go
+
+    from viz.regularization import example_figure, poly_fit_figure, poly_loss_figure, regularized_contour_figure
+
+    pic = reg.surface_picture(DATA_SURFACES[1], 0.01, n=30)
+    ex = reg.example_runs(GD, {"lr": 0.5}, 0.01, 100)
+    fit = reg.fit_polynomial(reg.poly_data(), 9, GD, {"lr": 0.5}, 0.01, 100)
+    grid = np.linspace(-1, 1, 50)
+    figures = [
+        regularized_contour_figure(pic.xs, pic.ys, pic.regularized, lam=0.01, w_plain=pic.w_plain, w_lam=pic.w_lam,
+                                   path=pic.path, lams=pic.lams),
+        example_figure(line_point=reg.LINE_POINT, line_direction=reg.LINE_DIRECTION, starts=ex.starts,
+                       paths=ex.regularized, plain_ends=ex.plain_ends, w_star_star=ex.w_star_star, lam=0.01),
+        poly_fit_figure(x_train=fit.data.x, y_train=fit.data.y, x_test=fit.data.x_test, y_test=fit.data.y_test,
+                        grid=grid, truth=reg.true_function(grid), fit_plain=reg.poly_predict(fit.plain, grid),
+                        fit_lam=reg.poly_predict(fit.regularized, grid), lam=0.01),
+        poly_loss_figure(lams=fit.lams[2:], train_loss=fit.train_loss[2:], test_loss=fit.test_loss[2:],
+                         plain_train=fit.train_loss[0], plain_test=fit.test_loss[0], lam=0.01, noise_floor=0.0625),
+    ]
+    for fig in figures:
+        raw = fig.to_dict()
+        checked = go.Figure(raw).to_dict()  # raises on any unknown property or invalid value
+        assert [t.get("name") for t in checked["data"]] == [t.get("name") for t in raw["data"]]
+        assert set(raw["layout"]) == set(checked["layout"])
+    names = [t["name"] for t in figures[0].to_dict()["data"]]
+    assert names == ["ℓ + λ‖w‖²", "minimizer as λ grows", "w = 0", "minimizer of ℓ (λ = 0)", "minimizer, λ = 0.01"]

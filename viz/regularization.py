@@ -105,9 +105,10 @@ def example_figure(*, line_point, line_direction, starts, paths, plain_ends, w_s
     for i in range(paths.shape[1]):
         idx, _ = thin_path(paths[:, i, :2], MAX_POINTS_3D)
         colour = RUN_COLOURS[i % len(RUN_COLOURS)]
-        data.append(dict(_line_3d(paths[idx, i], f"GD from start {i + 1}", colour, 4,
+        data.append(dict(_line_3d(paths[idx, i], "GD paths (a colour per start)", colour, 4,
                                   hover=f"start {i + 1}<br>w = (%{{x:.4f}}, %{{y:.4f}}, %{{z:.4f}})<extra></extra>",
-                                  group=f"run{i}"), mode="lines+markers", marker=dict(size=1.5, color=colour)))
+                                  showlegend=i == 0, group="paths"),
+                         mode="lines+markers", marker=dict(size=1.5, color=colour)))
     starts = np.asarray(starts, dtype=float)
     data.append(_markers_3d(starts, "starts", dict(size=5, color=[RUN_COLOURS[i % len(RUN_COLOURS)]
                                                                   for i in range(len(starts))], symbol="circle",
@@ -125,11 +126,11 @@ def example_figure(*, line_point, line_direction, starts, paths, plain_ends, w_s
                             f"w** = ({w[0]:.6f}, {w[1]:.6f}, {w[2]:.6f})<extra></extra>"))
     axis = dict(backgroundcolor="#f7f7f7", showbackground=True, gridcolor="#cccccc", zerolinecolor="#888888")
     layout = spec.merge(style.layout(height=HEIGHT + 80, top=10), dict(
-        legend=dict(x=0, y=1, xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.8)", font=dict(size=13)),
+        legend=dict(style.legend_top(), y=1.0, font=dict(size=13)),
         uirevision="example", hovermode="closest",
         scene=dict(xaxis=dict(axis, title=dict(text="w₀")), yaxis=dict(axis, title=dict(text="w₁")),
                    zaxis=dict(axis, title=dict(text="w₂")), aspectmode="cube",
-                   camera=dict(eye=camera or dict(x=1.6, y=-1.6, z=1.0))),
+                   camera=dict(eye=camera or dict(x=-1.5, y=-1.8, z=0.8))),
     ))
     return spec.figure(data, layout)
 
@@ -159,6 +160,16 @@ def poly_fit_figure(*, x_train, y_train, x_test, y_test, grid, truth, fit_plain,
         yaxis=dict(_frame(), title=dict(text="y"), range=list(y_range)),
     ))
     return spec.figure(data, layout)
+
+
+def _decades(values) -> dict:
+    """Ticks at the powers of ten that ``values`` span, written 0.001, 0.01, … (not Plotly's 1m, 10m)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size:
+        return {}
+    ticks = [10.0**k for k in range(int(np.floor(np.log10(v.min()))), int(np.ceil(np.log10(v.max()))) + 1)]
+    return dict(tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
 
 
 def poly_loss_figure(*, lams, train_loss, test_loss, plain_train: float, plain_test: float, lam: float,
@@ -191,7 +202,7 @@ def poly_loss_figure(*, lams, train_loss, test_loss, plain_train: float, plain_t
                            line=dict(color=TRUTH, width=1, dash="dot")))
     layout = spec.merge(style.layout(height=440, top=36), dict(
         legend=style.legend_top(), hovermode="closest", shapes=shapes, annotations=annotations,
-        xaxis=dict(_frame(), type="log", title=dict(text="λ")),
-        yaxis=dict(_frame(), type="log", title=dict(text="mean squared error")),
+        xaxis=dict(_frame(), type="log", title=dict(text="λ"), **_decades(lams)),
+        yaxis=dict(_frame(), type="log", title=dict(text="mean squared error"), dtick=1, exponentformat="none"),
     ))
     return spec.figure(data, layout)
