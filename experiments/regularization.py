@@ -233,15 +233,23 @@ class ExampleResult:
     def regularized_ends(self) -> np.ndarray:
         return self.regularized[-1]
 
+    @property
+    def diverged(self) -> bool:
+        return bool((self.plain_diverged >= 0).any() or (self.regularized_diverged >= 0).any())
+
     def rows(self) -> list[dict]:
-        """One row per start: where each run ended, how far from the line and from w**."""
+        """One row per start: where each run ended, how far from the line and from w** (NaN where it diverged)."""
         out = []
         for i, s in enumerate(self.starts):
             a, b = self.plain_ends[i], self.regularized_ends[i]
+            bad_a, bad_b = self.plain_diverged[i] >= 0, self.regularized_diverged[i] >= 0
             out.append({
-                "start": _triple(s), "end, λ = 0": _triple(a), "t on the line": float(line_parameter(a)),
-                "distance to the line": float(distance_to_line(a)), f"end, λ = {self.lam:g}": _triple(b),
-                "distance to w**": float(np.linalg.norm(b - self.w_star_star)),
+                "start": _triple(s),
+                "end, λ = 0": f"diverged at step {self.plain_diverged[i]}" if bad_a else _triple(a),
+                "t on the line": np.nan if bad_a else float(line_parameter(a)),
+                "distance to the line": np.nan if bad_a else float(distance_to_line(a)),
+                f"end, λ = {self.lam:g}": f"diverged at step {self.regularized_diverged[i]}" if bad_b else _triple(b),
+                "distance to w**": np.nan if bad_b else float(np.linalg.norm(b - self.w_star_star)),
             })
         return out
 

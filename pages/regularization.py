@@ -105,14 +105,14 @@ with st.sidebar:
     steps = int(st.select_slider("steps", options=STEP_CHOICES, key="reg_steps", bind="query-params",
                                  **controls.initial("reg_steps", reg.POLY_STEPS)))
     with st.expander("Polynomial data"):
-        degree = int(st.select_slider("degree d", DEGREES, key="degree", bind="query-params",
-                                      **controls.initial("degree", reg.POLY_DEGREE)))
-        points = int(st.select_slider("training points", POINT_CHOICES, key="points", bind="query-params",
-                                      **controls.initial("points", reg.POLY_POINTS)))
-        noise = float(st.select_slider("noise σ", NOISE_CHOICES, key="noise", bind="query-params",
-                                       **controls.initial("noise", reg.POLY_NOISE)))
-        seed = int(st.number_input("data seed", min_value=0, max_value=2**32 - 1, step=1, key="seed",
-                                   bind="query-params", **controls.initial("seed", reg.POLY_SEED)))
+        degree = int(st.select_slider("degree d", DEGREES, key="poly_degree", bind="query-params",
+                                      **controls.initial("poly_degree", reg.POLY_DEGREE)))
+        points = int(st.select_slider("training points", POINT_CHOICES, key="poly_points", bind="query-params",
+                                      **controls.initial("poly_points", reg.POLY_POINTS)))
+        noise = float(st.select_slider("noise σ", NOISE_CHOICES, key="poly_noise", bind="query-params",
+                                       **controls.initial("poly_noise", reg.POLY_NOISE)))
+        seed = int(st.number_input("data seed", min_value=0, max_value=2**32 - 1, step=1, key="poly_seed",
+                                   bind="query-params", **controls.initial("poly_seed", reg.POLY_SEED)))
     st.caption(compute.backend_label())
 
 hp_key = tuple(sorted(hp.items()))
@@ -160,29 +160,33 @@ fig3d, numbers = st.columns([3, 2])
 with fig3d:
     chart.plotly_react(example_figure(line_point=reg.LINE_POINT, line_direction=reg.LINE_DIRECTION,
                                       starts=ex.starts, paths=ex.regularized if lam > 0 else ex.plain,
-                                      plain_ends=ex.plain_ends, w_star_star=ex.w_star_star, lam=lam),
+                                      plain_ends=ex.plain_ends, w_star_star=ex.w_star_star if lam > 0 else None,
+                                      lam=lam),
                        key="example_3d")
 with numbers:
     w = ex.w_star_star
     if lam > 0:
         st.markdown(f"**w\\*\\* = ({w[0]:.6f}, {w[1]:.6f}, {w[2]:.6f})** for λ = {lam:g} "
                     f"(1/(1+2λ) = {1 / (1 + 2 * lam):.6f}).")
-        gap = float(np.max(np.linalg.norm(ex.regularized_ends - w, axis=1)))
-        st.markdown(f"With λ: every one of the {len(ex.starts)} starts ends within **{gap:.2e}** of w\\*\\* after "
-                    f"{steps:,} steps.")
     else:
         st.markdown("λ = 0: no w\\*\\*, the minimizers are the whole line. Move λ above 0.")
-    spread = np.ptp(reg.line_parameter(ex.plain_ends))
-    st.markdown(f"Without λ: every run ends on the line (largest distance "
-                f"{float(np.max(reg.distance_to_line(ex.plain_ends))):.1e}), but at a t that depends on the start "
-                f"(t from {float(np.min(reg.line_parameter(ex.plain_ends))):.3f} to "
-                f"{float(np.max(reg.line_parameter(ex.plain_ends))):.3f}, a spread of {spread:.3f}).")
-    st.caption("Why: the gradient of ℓ is a combination of x¹ and x², both orthogonal to the line's direction "
-               "(1, −1, −1), so GD never moves along the line and ends at the start's projection onto it. "
-               "With λ the part along the line shrinks by the factor (1 − 2ηλ) each step (Eq. 3.5 below).")
-    if (ex.regularized_diverged >= 0).any() or (ex.plain_diverged >= 0).any():
-        st.warning(f"Some runs diverged: for GD, η must stay below 2/(3 + 2λ) = {2 / (3 + 2 * lam):.3g}.",
-                   icon=":material/warning:")
+    if ex.diverged:
+        st.warning(f"Some runs diverged (see the table): for GD, η must stay below 2/(3 + 2λ) = "
+                   f"{2 / (3 + 2 * lam):.3g} here. Lower η.", icon=":material/warning:")
+    else:
+        if lam > 0:
+            gap = float(np.max(np.linalg.norm(ex.regularized_ends - w, axis=1)))
+            st.markdown(f"With λ: every one of the {len(ex.starts)} starts ends within **{gap:.2e}** of w\\*\\* "
+                        f"after {steps:,} steps.")
+        t = reg.line_parameter(ex.plain_ends)
+        st.markdown(f"Without λ: the runs end at most {float(np.max(reg.distance_to_line(ex.plain_ends))):.1e} "
+                    f"from the line, at a t that depends on the start (t from {float(np.min(t)):.3f} to "
+                    f"{float(np.max(t)):.3f}, a spread of {float(np.ptp(t)):.3f}).")
+    st.caption("Why, for GD and momentum: the gradient of ℓ is a combination of x¹ and x², both orthogonal to the "
+               "line's direction (1, −1, −1), so the run never moves along the line and ends at the start's "
+               "projection onto it. With λ the part along the line shrinks by the factor (1 − 2ηλ) each step "
+               "(Eq. 3.5 below). Adam, RMSprop and Adagrad rescale each coordinate, so they do slide along the "
+               "line, but where they stop still depends on the start.")
 table = pd.DataFrame(ex.rows(), index=pd.RangeIndex(1, len(ex.starts) + 1, name="start"))
 st.dataframe(table, width="stretch", column_config={
     c: st.column_config.NumberColumn(format="%.3e" if c.startswith("distance") else "%.4f")

@@ -26,8 +26,8 @@ RUN_COLOURS = ("#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#111111", "#F0E442",
 MAX_POINTS_3D = 300
 
 
-def _frame() -> dict:
-    return dict(showgrid=False, zeroline=False, ticks="outside", mirror=True, showline=True, linecolor="#444")
+def _frame(**extra) -> dict:
+    return dict(showgrid=False, zeroline=False, ticks="outside", mirror=True, showline=True, linecolor="#444", **extra)
 
 
 def _point(name: str, w, marker: dict, hover: str) -> dict:
@@ -70,8 +70,8 @@ def regularized_contour_figure(xs, ys, Z, *, lam: float, w_plain, w_lam, path, l
     square = 1 / 4 <= span_y / span_x <= 4  # equal axis units only where the window is not a sliver
     layout = spec.merge(style.layout(height=HEIGHT, top=36), dict(
         legend=style.legend_top(), dragmode=False, hovermode="closest",
-        xaxis=dict(_frame(), title=dict(text="w₀ (intercept)"), range=[xs[0], xs[-1]]),
-        yaxis=dict(_frame(), title=dict(text="w₁ (slope)"), range=[ys[0], ys[-1]],
+        xaxis=dict(_frame(constrain="domain"), title=dict(text="w₀ (intercept)"), range=[xs[0], xs[-1]]),
+        yaxis=dict(_frame(constrain="domain"), title=dict(text="w₁ (slope)"), range=[ys[0], ys[-1]],
                    **(dict(scaleanchor="x", scaleratio=1) if square else {})),
     ))
     return spec.figure(data, layout)
@@ -96,12 +96,20 @@ def example_figure(*, line_point, line_direction, starts, paths, plain_ends, w_s
                    t_range=(-3.0, 3.0), camera: dict | None = None) -> go.Figure:
     """Example 3.3.1 in (w₀, w₁, w₂): the line ``line_point + t·line_direction``, GD ``paths`` of shape
     (steps + 1, R, 3) from ``starts`` (R, 3) with λ, the λ = 0 runs' ends ``plain_ends`` (R, 3) (None to
-    leave them out) and ``w_star_star`` (3,)."""
+    leave them out) and ``w_star_star`` (3,) (None at λ = 0, where the minimizer is not unique)."""
     t = np.linspace(*t_range, 2)
     line = np.asarray(line_point, float)[None] + t[:, None] * np.asarray(line_direction, float)[None]
     data = [_line_3d(line, "minimizers of ℓ: (0, 1, −1) + t(1, −1, −1)", TRUTH, 5, "dash",
                      "the line of minimizers (ℓ = 0)<extra></extra>")]
     paths = np.asarray(paths, dtype=float)
+    starts = np.asarray(starts, dtype=float)
+    bound = 3.0 * max(float(np.max(np.abs(starts))), 1.0)  # a diverging path leaves the box: not drawn out there
+    with np.errstate(invalid="ignore"):
+        paths = np.where((np.abs(paths) <= bound).all(axis=-1, keepdims=True), paths, np.nan)
+        if plain_ends is not None:
+            plain_ends = np.asarray(plain_ends, dtype=float)
+            end_labels = np.arange(1, len(plain_ends) + 1)[(np.abs(plain_ends) <= bound).all(axis=-1)]
+            plain_ends = plain_ends[end_labels - 1]
     for i in range(paths.shape[1]):
         idx, _ = thin_path(paths[:, i, :2], MAX_POINTS_3D)
         colour = RUN_COLOURS[i % len(RUN_COLOURS)]
@@ -109,7 +117,6 @@ def example_figure(*, line_point, line_direction, starts, paths, plain_ends, w_s
                                   hover=f"start {i + 1}<br>w = (%{{x:.4f}}, %{{y:.4f}}, %{{z:.4f}})<extra></extra>",
                                   showlegend=i == 0, group="paths"),
                          mode="lines+markers", marker=dict(size=1.5, color=colour)))
-    starts = np.asarray(starts, dtype=float)
     data.append(_markers_3d(starts, "starts", dict(size=5, color=[RUN_COLOURS[i % len(RUN_COLOURS)]
                                                                   for i in range(len(starts))], symbol="circle",
                                                    line=dict(color="#111", width=1)),
@@ -119,11 +126,12 @@ def example_figure(*, line_point, line_direction, starts, paths, plain_ends, w_s
         data.append(_markers_3d(plain_ends, "ends without λ (on the line)",
                                 dict(size=5, color=PLAIN, symbol="square", line=dict(color="#111", width=1)),
                                 "λ = 0, start %{text}: (%{x:.4f}, %{y:.4f}, %{z:.4f})<extra></extra>",
-                                text=[str(i + 1) for i in range(len(plain_ends))]))
-    w = np.asarray(w_star_star, dtype=float)
-    data.append(_markers_3d(w, f"w** = (0, 1/(1+2λ), −1/(1+2λ)), λ = {lam:g}",
-                            dict(size=8, color=REGULARIZED, symbol="diamond", line=dict(color="#111", width=1)),
-                            f"w** = ({w[0]:.6f}, {w[1]:.6f}, {w[2]:.6f})<extra></extra>"))
+                                text=[str(i) for i in end_labels]))
+    if w_star_star is not None:
+        w = np.asarray(w_star_star, dtype=float)
+        data.append(_markers_3d(w, f"w** = (0, 1/(1+2λ), −1/(1+2λ)), λ = {lam:g}",
+                                dict(size=8, color=REGULARIZED, symbol="diamond", line=dict(color="#111", width=1)),
+                                f"w** = ({w[0]:.6f}, {w[1]:.6f}, {w[2]:.6f})<extra></extra>"))
     axis = dict(backgroundcolor="#f7f7f7", showbackground=True, gridcolor="#cccccc", zerolinecolor="#888888")
     layout = spec.merge(style.layout(height=HEIGHT + 80, top=10), dict(
         legend=dict(style.legend_top(), y=1.0, font=dict(size=13)),
