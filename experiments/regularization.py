@@ -243,14 +243,17 @@ class ExampleResult:
         for i, s in enumerate(self.starts):
             a, b = self.plain_ends[i], self.regularized_ends[i]
             bad_a, bad_b = self.plain_diverged[i] >= 0, self.regularized_diverged[i] >= 0
-            out.append({
+            row = {
                 "start": _triple(s),
                 "end, λ = 0": f"diverged at step {self.plain_diverged[i]}" if bad_a else _triple(a),
                 "t on the line": np.nan if bad_a else float(line_parameter(a)),
                 "distance to the line": np.nan if bad_a else float(distance_to_line(a)),
-                f"end, λ = {self.lam:g}": f"diverged at step {self.regularized_diverged[i]}" if bad_b else _triple(b),
-                "distance to w**": np.nan if bad_b else float(np.linalg.norm(b - self.w_star_star)),
-            })
+            }
+            if self.lam > 0:  # at λ = 0 the two runs are the same and there is no w**
+                row[f"end, λ = {self.lam:g}"] = (f"diverged at step {self.regularized_diverged[i]}" if bad_b
+                                                 else _triple(b))
+                row["distance to w**"] = np.nan if bad_b else float(np.linalg.norm(b - self.w_star_star))
+            out.append(row)
         return out
 
 

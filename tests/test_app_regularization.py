@@ -74,6 +74,7 @@ def test_lambda_zero_has_no_unique_minimizer():
     no_exception(at)
     body = texts(at)
     assert "λ = 0: no w\\*\\*, the minimizers are the whole line" in body
+    assert list(at.dataframe[1].value.columns) == ["start", "end, λ = 0", "t on the line", "distance to the line"]
     assert list(charts_by_key(at)) == CHARTS
 
 
