@@ -218,3 +218,30 @@ def test_the_pages_figures_pass_plotly_validation():
         assert set(raw["layout"]) == set(checked["layout"])
     names = [t["name"] for t in figures[0].to_dict()["data"]]
     assert names == ["ℓ + λ‖w‖²", "minimizer as λ grows", "w = 0", "minimizer of ℓ (λ = 0)", "minimizer, λ = 0.01"]
+
+
+@pytest.mark.parametrize("surface", DATA_SURFACES, ids=lambda s: s.name)
+def test_every_point_of_the_minimizer_path_zeroes_the_regularized_gradient(surface):
+    """Checked apart from the Newton solver: the ridge normal equations for the linear model, and
+    jax.grad of the surface's own loss plus λ‖w‖² for both models."""
+    lams = np.array([0.0, 1e-3, 0.01, 0.1, 1.0, 10.0])
+    path = reg.minimizer_path(surface, lams)
+    x, y = surface.features, surface.targets
+    grad = jax.grad(lambda w, lam: surface.fn(w[0], w[1]) + lam * (w @ w))
+    for lam, w in zip(lams, path, strict=True):
+        g = np.asarray(grad(w, lam))
+        assert np.max(np.abs(g)) < 1e-8 * max(1.0, float(np.abs(y).max())), (lam, g)
+        if surface.model == "linear":
+            A = np.stack([np.ones_like(x), x], axis=1)
+            ridge = np.linalg.solve(A.T @ A / len(x) + lam * np.eye(2), A.T @ y / len(x))
+            np.testing.assert_allclose(w, ridge, rtol=1e-10, atol=1e-12)
+
+
+def test_runs_from_several_starts_are_the_runners_single_runs():
+    starts = STARTS[:4]
+    paths, diverged = reg.train_from_starts(reg.example_sample_loss, DATA, get_optimizer("adam"), {"lr": 0.05},
+                                            starts, steps=300, l2=[0.0, 0.1, 0.0, 0.1])
+    assert paths.shape == (301, 4, 3) and (diverged < 0).all()
+    for i, (start, lam) in enumerate(zip(starts, [0.0, 0.1, 0.0, 0.1], strict=True)):
+        single = train(reg.example_sample_loss, DATA, get_optimizer("adam"), {"lr": 0.05}, start, steps=300, l2=lam)
+        np.testing.assert_allclose(paths[:, i], single.params, rtol=0, atol=1e-14)
