@@ -11,7 +11,8 @@ page = st.navigation(
      st.Page("pages/landscape.py", title="Basins & stationary points", icon=":material/scatter_plot:"),
      st.Page("pages/oned.py", title="One dimension", icon=":material/show_chart:", url_path="one-dimension"),
      st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:", url_path="learning-rate"),
-     st.Page("pages/regularization.py", title="Regularization", icon=":material/compress:", url_path="regularization"),
-     st.Page("pages/race.py", title="Optimizer race", icon=":material/sports_score:", url_path="race")]
+     st.Page("pages/race.py", title="Optimizer race", icon=":material/sports_score:", url_path="race"),
+     st.Page("pages/stochastic.py", title="Learning from data", icon=":material/casino:", url_path="stochastic"),
+     st.Page("pages/regularization.py", title="Regularization", icon=":material/compress:", url_path="regularization")]
 )
 page.run()

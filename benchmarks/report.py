@@ -86,6 +86,14 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                      "peak RSS (first call / steady)", "notes"],
                     [[r["case"], r["impl"], _ms(r.get("compile_s")), _ms(r.get("steady_s")),
                       _rate(r.get("traj_steps_per_s")), mem(r), note(r)] for r in rows]))
+    rows = _rows(results, "data")
+    if rows:
+        out.append(("Learning from data: mini-batch SGD on the noisy line (N = 200, linear regression), float64",
+                    ["case", "implementation", "compile", "steady", "updates/s", "vs NumPy", "vs torch", "vs optax",
+                     "trajectory check"],
+                    [[r["case"], r["impl"], _ms(r.get("compile_s")), _ms(r["steady_s"]), _rate(r["steps_per_s"]),
+                      _x(r.get("x_vs_numpy")), _x(r.get("x_vs_torch")), _x(r.get("x_vs_optax")), _check(r)]
+                     for r in rows]))
     rows = _rows(results, "recompiles")
     if rows:
         out.append(("Recompiles (JAX compile log)", ["case", "what", "compilations", "expected", "ok"],
@@ -166,6 +174,12 @@ def targets(results: dict) -> list[dict]:
             "<= 0.25 s (>= 5.2e8 traj-steps/s; 1e9 = 0.13 s)",
             f"{_ms(b['steady_s'])}, {_rate(b['traj_steps_per_s'])}" if ok else "-",
             b["steady_s"] <= 0.25 if ok else None)
+    sgd = _find(rows, section="data", impl="Descent train()")
+    add("SGD B = 1, 100 epochs of N = 200 (20,000 updates), after compile", "<= 20 ms",
+        _ms(sgd["steady_s"]) if sgd else "-", sgd["steady_s"] <= 0.020 if sgd and sgd["epochs"] == 100 else None)
+    race = _find(rows, section="data", impl="Descent train_sizes()")
+    add("4 batch sizes x 16 seeds x 50 epochs, one call", "<= 0.3 s", _ms(race["steady_s"]) if race else "-",
+        race["steady_s"] <= 0.3 if race else None)
     rc = [r for r in rows if r.get("section") == "recompiles" and "random" in r.get("case", "")]
     add("compiles on hyperparameter / start changes", "0",
         ", ".join(f"{r['impl']}: {r['compiles']}" for r in rc) or "-", all(r["ok"] for r in rc) if rc else None)

@@ -14,6 +14,7 @@ import sys
 
 import numpy as np
 
+from optim.gradients import DEFAULT_FD_STEP, FINITE_DIFFERENCES, GRADIENT_METHODS
 from optim.record import run_record
 from optim.registry import OPTIMIZERS, get_optimizer
 from optim.runner import MAX_STEPS, descend
@@ -88,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--schedule", default="constant", help=f"learning-rate schedule: {', '.join(SCHEDULES)}")
     run.add_argument("--batch-size", help="mini-batch size (data surfaces only)")
     run.add_argument("--seed", help="PRNG seed of the mini-batch order (data surfaces; default 0, recorded)")
-    run.add_argument("--gradient", help="reverse (default) or forward-mode AD; recorded when given")
+    run.add_argument("--gradient", help="how the gradient is computed: reverse (default, backpropagation), forward "
+                     "(forward-mode AD), fd-forward or fd-central (finite differences); recorded when given")
+    run.add_argument("--fd-step", help="finite-difference step h (default 1.5e-8 forward, 6e-6 central)")
     for h in _all_hyperparameters().values():
         if h.cli == "betas":
             continue
@@ -170,8 +173,15 @@ def run_command(args) -> dict:
             raise UsageError(f"--seed must be a whole number from 0 to {2**32 - 1}, got {args.seed!r}")
         seed = int(args.seed)
     gradient = "reverse" if args.gradient is None else args.gradient
-    if gradient not in ("reverse", "forward"):
-        raise UsageError(f"unknown gradient method {gradient!r}; choose reverse or forward")
+    if gradient not in GRADIENT_METHODS:
+        raise UsageError(f"unknown gradient method {gradient!r}; choose one of: {', '.join(GRADIENT_METHODS)}")
+    fd_step = None
+    if args.fd_step is not None:
+        if gradient not in FINITE_DIFFERENCES:
+            raise UsageError("--fd-step needs --gradient fd-forward or fd-central")
+        fd_step = _finite(args.fd_step, "--fd-step")
+        if fd_step <= 0:
+            raise UsageError(f"--fd-step must be a positive number, got {args.fd_step!r}")
     if args.formula is not None:
         from surfaces.formula import FormulaError, check_finite_at
 
@@ -188,17 +198,21 @@ def run_command(args) -> dict:
         raise UsageError("give either --steps or --epochs, not both")
     steps = _whole(args.steps if args.steps is not None else "100", "--steps", 0, MAX_STEPS)
     hp, sp = _given_hyperparameters(args), _given_schedule_parameters(args)
+    if data_flags and (args.gradient is not None or fd_step is not None):
+        raise UsageError("--gradient and --fd-step apply to full-gradient runs; mini-batches use reverse-mode AD")
     if data_flags:
         out = _data_run(args, surface, optimizer, hp, start, schedule.name, sp, seed)
     else:
         try:
             traj = descend(surface, optimizer, hp, start, steps, gradient=gradient, schedule=schedule.name,
-                           schedule_parameters=sp)
+                           schedule_parameters=sp, fd_step=fd_step)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         out = run_record(traj, surface.name if args.formula is None else args.formula, optimizer, start)
     if args.gradient is not None:  # beyond the contract's keys: only when asked for, like the seed
         out["gradient"] = gradient
+    if gradient in FINITE_DIFFERENCES:
+        out["fd_step"] = DEFAULT_FD_STEP[gradient] if fd_step is None else fd_step
     if seed is not None:
         out["seed"] = seed
     return out

@@ -29,12 +29,12 @@ import numpy as np
 from jax import lax
 
 import surfaces  # noqa: F401  (turns on float64 before anything traces)
+from optim.gradients import DEFAULT_FD_STEP, FINITE_DIFFERENCES, GRADIENT_METHODS, check_fd_step, value_and_grad
 from optim.spec import Optimizer
 from surfaces.base import Surface
 
 MAX_STEPS = 100_000
 MIN_BUCKET = 64
-GRADIENT_METHODS = ("reverse", "forward")  # reverse-mode (backprop) or forward-mode AD
 
 
 @dataclass(frozen=True)
@@ -83,13 +83,10 @@ def step_bucket(steps: int) -> int:
     return max(MIN_BUCKET, 1 << max(int(steps) - 1, 0).bit_length())
 
 
-def _value_and_grad(loss_fn, method: str, argnums=0):
-    """``(f, ∇f)`` of ``loss_fn`` by the chosen gradient method; ``argnums=(0, 1)`` for ``f(x, y)``."""
-    if method == "reverse":
-        return jax.value_and_grad(loss_fn, argnums=argnums)
-    if method == "forward":
-        return lambda *args: (loss_fn(*args), jax.jacfwd(loss_fn, argnums=argnums)(*args))
-    raise ValueError(f"unknown gradient method {method!r}; choose one of: {', '.join(GRADIENT_METHODS)}")
+def _value_and_grad(loss_fn, method: str, argnums=0, hp=None):
+    """``(f, ∇f)`` by the chosen gradient method (``optim.gradients``); finite differences read their step
+    from ``hp["fd_step"]``, a traced value like every other knob."""
+    return value_and_grad(loss_fn, method, argnums, None if hp is None else hp.get("fd_step"))
 
 
 def _all_finite(tree) -> jax.Array:
@@ -115,7 +112,7 @@ def _run_single(loss_fn, fns, sched, method, bucket, record_state, w0, hp, sp, n
     record buffers instead of one, XLA:CPU ran each call's thunks on its worker pool (perf: futex
     wake-ups around ThunkExecutor) and a 500-step call took ~140 us instead of ~46 us.
     """
-    value_and_grad = _value_and_grad(loss_fn, method)
+    value_and_grad = _value_and_grad(loss_fn, method, hp=hp)
     f0, g0 = value_and_grad(w0)
     state0, sched0 = fns.init(w0, hp), sched.init(sp)
     lr1 = hp["lr"] * sched.multiplier(1, f0, sched0, sp)[0]  # so a run that is bad at its start still has an η
@@ -156,7 +153,7 @@ def _run_recorded(loss_fn, fns, sched, method, bucket, record_state, w0, hp, sp,
     trackers and hold-``where``s out of the body matters: XLA:CPU then runs the loop body as one
     sequential chain; with them, Adam's step cost 13x more (benchmarks/prototypes.py measured it).
     """
-    value_and_grad = _value_and_grad(loss_fn, method)
+    value_and_grad = _value_and_grad(loss_fn, method, hp=hp)
 
     def body(carry, t):
         w, state, sched_state = carry
@@ -201,7 +198,7 @@ def _run_final(surface, fns, sched, method, xy, hp, sp, n_steps, tol):
     """
     # The gradient of the surface's f(x, y) in its two scalars, vmapped over the block: taking it of the
     # stacked point instead (as the single runner does) measured 1.5x slower here (the (b, 2) layout again).
-    value_and_grad = jax.vmap(_value_and_grad(surface.fn, method, argnums=(0, 1)))
+    value_and_grad = jax.vmap(_value_and_grad(surface.fn, method, argnums=(0, 1), hp=hp))
     b = xy.shape[1]
     batch = lambda tree: jax.tree.map(lambda a: jnp.broadcast_to(a, (b,)), tree)  # noqa: E731
 
@@ -299,6 +296,17 @@ def _as_hp(hp: Mapping[str, float]) -> dict[str, np.float64]:
     return {k: np.float64(v) for k, v in sorted(hp.items())}
 
 
+def _gradient_knobs(gradient: str, fd_step) -> dict[str, np.float64]:
+    """The difference step ``h`` as a traced knob (finite differences only); validates the method."""
+    if gradient not in GRADIENT_METHODS:
+        raise ValueError(f"unknown gradient method {gradient!r}; choose one of: {', '.join(GRADIENT_METHODS)}")
+    if gradient not in FINITE_DIFFERENCES:
+        if fd_step is not None:
+            raise ValueError(f"a finite-difference step applies to {' and '.join(FINITE_DIFFERENCES)} only")
+        return {}
+    return {"fd_step": np.float64(check_fd_step(DEFAULT_FD_STEP[gradient] if fd_step is None else fd_step))}
+
+
 def _check_steps(steps) -> int:
     if isinstance(steps, bool) or not float(steps).is_integer() or not 0 <= int(steps) <= MAX_STEPS:
         raise ValueError(f"steps must be a whole number from 0 to {MAX_STEPS}, got {steps}")
@@ -323,11 +331,13 @@ def descend(
     schedule: str = "constant",
     schedule_parameters: Mapping[str, float] | None = None,
     record_state: bool = False,
+    fd_step: float | None = None,
 ) -> Trajectory:
     """Run ``optimizer`` on ``surface`` from ``start`` for ``steps`` updates; ``ValueError`` on bad input.
 
     ``record_state`` also returns the optimizer state after every update (momentum buffers,
-    second moments), for the anatomy of a step.
+    second moments), for the anatomy of a step. ``gradient`` is one of ``GRADIENT_METHODS``;
+    ``fd_step`` the difference step h of the finite-difference methods (default: ``DEFAULT_FD_STEP``).
     """
     from optim.schedules import get_schedule
 
@@ -336,8 +346,9 @@ def descend(
     steps = _check_steps(steps)
     w0 = _check_start(start)
     bucket = step_bucket(steps)
+    knobs = _gradient_knobs(gradient, fd_step)
     fn = compiled_run(surface, optimizer.code_name, gradient, bucket, False, schedule, record_state)
-    k, record, extra = fn(w0, _as_hp(hp), _as_hp(sp), np.int64(steps))
+    k, record, extra = fn(w0, {**_as_hp(hp), **knobs}, _as_hp(sp), np.int64(steps))
     # The record holds still from the last index reached: on the host (NumPy), where a gather over
     # a few thousand rows costs microseconds; in the graph it was a dozen small kernels.
     stop = int(k)
@@ -382,6 +393,7 @@ def descend_batch(
     gradient: str = "reverse",
     schedule: str = "constant",
     schedule_parameters: Mapping[str, float | np.ndarray] | None = None,
+    fd_step: float | None = None,
 ) -> BatchResult:
     """Many runs in one call: hyperparameter values, schedule parameters and starts broadcast to one batch axis.
 
@@ -403,14 +415,15 @@ def descend_batch(
     b = sizes.pop() if sizes else 1
 
     w0_b = np.broadcast_to(w0, (b, 2))
+    knobs = _gradient_knobs(gradient, fd_step)
     if not keep_paths:
-        return _final_batch(surface, optimizer.code_name, gradient, schedule, w0_b, hp, sp, steps, tol)
+        return _final_batch(surface, optimizer.code_name, gradient, schedule, w0_b, hp, sp, steps, tol, knobs)
 
     def as_batch(params: dict) -> dict[str, np.ndarray]:
         return {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (b,)) for k, v in sorted(params.items())}
 
     fn = compiled_run(surface, optimizer.code_name, gradient, step_bucket(steps), True, schedule)
-    (w, f, div, conv), paths = fn(w0_b, as_batch(hp), as_batch(sp), np.int64(steps), np.float64(tol))
+    (w, f, div, conv), paths = fn(w0_b, as_batch({**hp, **knobs}), as_batch(sp), np.int64(steps), np.float64(tol))
     div, conv = np.asarray(div), np.asarray(conv)
     # Indices past the requested count belong to the padding of the bucket.
     conv = np.where(conv > steps, -1, conv)
@@ -420,7 +433,7 @@ def descend_batch(
     return BatchResult(np.asarray(w), np.asarray(f), div, conv, points, loss)
 
 
-def _final_batch(surface, code_name, gradient, schedule, starts, hp, sp, steps, tol) -> BatchResult:
+def _final_batch(surface, code_name, gradient, schedule, starts, hp, sp, steps, tol, knobs) -> BatchResult:
     """Final points of ``B`` runs through ``compiled_final``, padded to whole blocks (repeats of the last run)."""
     b = len(starts)
     chunk = final_chunk()
@@ -436,7 +449,8 @@ def _final_batch(surface, code_name, gradient, schedule, starts, hp, sp, steps, 
         one = lambda a: np.float64(np.ravel(a)[0])  # noqa: E731
     else:
         one = lambda a: pad(np.broadcast_to(np.asarray(a, dtype=np.float64), (b,)))  # noqa: E731
-    w, f, div, conv = fn(xy, {k: one(v) for k, v in hp.items()}, {k: one(v) for k, v in sp.items()},
+    # The difference step stays one scalar for the block (the block's gradient is vectorised around it).
+    w, f, div, conv = fn(xy, {**{k: one(v) for k, v in hp.items()}, **knobs}, {k: one(v) for k, v in sp.items()},
                          np.int32(steps), np.float64(tol))
     return BatchResult(np.asarray(w)[:, :b].T, np.asarray(f)[:b], np.asarray(div)[:b], np.asarray(conv)[:b],
                        None, None)

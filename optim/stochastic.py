@@ -314,35 +314,213 @@ def train_batch(
 ) -> DataRun:
     """R runs in one call (``vmap``): seeds, hyperparameter values and λ broadcast along the run axis;
     ``start`` is one pytree for all. Arrays come back as ``(steps + 1, R, ...)``."""
-    from optim.schedules import get_schedule
-
     x, y = (np.asarray(a, dtype=np.float64) for a in data)
     batching = Batching.of(len(x), batch_size, replacement)
     steps = _resolve_steps(batching, steps, epochs)
-    sched = get_schedule(schedule)
-    hp = _broadcast_parameters(hyperparameters, optimizer.resolve)
-    sp = _broadcast_parameters(schedule_parameters, sched.resolve)
-    seeds = np.atleast_1d(np.asarray(seeds))
-    for s in np.unique(seeds):
-        _check_seed(s)
-    l2s = np.atleast_1d(np.asarray(l2, dtype=np.float64))
-    for v in np.unique(l2s):
-        _check_l2(v)
-    sizes = {np.shape(v)[0] for v in (*hp.values(), *sp.values(), seeds, l2s) if np.ndim(v)} - {1}
-    if len(sizes) > 1:
-        raise ValueError(f"batched arguments disagree in length: {sorted(sizes)}")
-    r = sizes.pop() if sizes else 1
-    runs = lambda a: np.broadcast_to(np.asarray(a, dtype=np.float64), (r,))  # noqa: E731
-    w0 = jax.tree.map(lambda a: np.broadcast_to(np.asarray(a, dtype=np.float64), (r, *np.shape(a))), start)
-    flat0, unravel = ravel_pytree(start)
-    keys = jax.vmap(lambda s: jax.random.key(s))(np.broadcast_to(seeds, (r,)).astype(np.uint32))
+    runs = _Runs.of(optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters)
     n_epochs = -(-steps // batching.per_epoch)
     fn = compiled_train(sample_loss, optimizer.code_name, schedule, batching, _epoch_bucket(n_epochs), True)
-    record = np.asarray(fn(x, y, w0, {k: runs(v) for k, v in sorted(hp.items())},
-                           {k: runs(v) for k, v in sorted(sp.items())}, runs(l2s), keys, np.int64(n_epochs)))
-    p = flat0.size
-    per_run = [_finish(rec, steps, p) for rec in record]  # record: (R, rows, cols)
-    rows = np.stack([pr[0] for pr in per_run], axis=1)  # (steps + 1, R, cols)
-    diverged = np.array([-1 if pr[1] is None else pr[1] for pr in per_run])
-    return DataRun(rows[..., :p], rows[..., p], rows[..., p + 1], rows[1:, :, p + 2], rows[1:, :, p + 3], diverged,
-                   steps, batching, np.broadcast_to(seeds, (r,)), hp, l2s, unravel)
+    return runs.result(np.asarray(fn(x, y, *runs.args, np.int64(n_epochs))), steps, batching)
+
+
+def train_sizes(
+    sample_loss: SampleLoss,
+    data: tuple[np.ndarray, np.ndarray],
+    optimizer: Optimizer,
+    hyperparameters: Mapping[str, float | np.ndarray] | None,
+    start,
+    *,
+    batch_sizes,
+    seeds,
+    epochs: int,
+    replacement: bool = False,
+    l2: float | np.ndarray = 0.0,
+    schedule: str = "constant",
+    schedule_parameters: Mapping[str, float | np.ndarray] | None = None,
+) -> list[DataRun]:
+    """``train_batch`` for several batch sizes at once, the same epochs each: one jitted call
+    (each size is its own loop of its own shape, compiled together into one executable)."""
+    x, y = (np.asarray(a, dtype=np.float64) for a in data)
+    batchings = tuple(Batching.of(len(x), b, replacement) for b in batch_sizes)
+    steps = [_resolve_steps(b, None, epochs) for b in batchings]
+    runs = _Runs.of(optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters)
+    fn = _compiled_sizes(sample_loss, optimizer.code_name, schedule, batchings, _epoch_bucket(epochs))
+    records = fn(x, y, *runs.args, np.int64(epochs))
+    return [runs.result(np.asarray(rec), n, b) for rec, n, b in zip(records, steps, batchings, strict=True)]
+
+
+@lru_cache(maxsize=32)
+def _compiled_sizes(sample_loss, code_name: str, schedule: str, batchings: tuple[Batching, ...], epoch_bucket: int):
+    fns = [compiled_train(sample_loss, code_name, schedule, b, epoch_bucket, True) for b in batchings]
+    return jax.jit(lambda *args: tuple(fn(*args) for fn in fns))
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """The run axis of a batched call: every per-run argument broadcast to R, validated once per value."""
+
+    args: tuple  # (w0, hp, sp, l2, keys), each with a leading axis of R
+    r: int
+    p: int
+    unravel: Callable
+    seeds: np.ndarray
+    l2: np.ndarray
+    hp: dict
+
+    @classmethod
+    def of(cls, optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters) -> _Runs:
+        from optim.schedules import get_schedule
+
+        hp = _broadcast_parameters(hyperparameters, optimizer.resolve)
+        sp = _broadcast_parameters(schedule_parameters, get_schedule(schedule).resolve)
+        seeds = np.atleast_1d(np.asarray(seeds))
+        for s in np.unique(seeds):
+            _check_seed(s)
+        l2s = np.atleast_1d(np.asarray(l2, dtype=np.float64))
+        for v in np.unique(l2s):
+            _check_l2(v)
+        sizes = {np.shape(v)[0] for v in (*hp.values(), *sp.values(), seeds, l2s) if np.ndim(v)} - {1}
+        if len(sizes) > 1:
+            raise ValueError(f"batched arguments disagree in length: {sorted(sizes)}")
+        r = sizes.pop() if sizes else 1
+        runs = lambda a: np.broadcast_to(np.asarray(a, dtype=np.float64), (r,))  # noqa: E731
+        w0 = jax.tree.map(lambda a: np.broadcast_to(np.asarray(a, dtype=np.float64), (r, *np.shape(a))), start)
+        flat0, unravel = ravel_pytree(start)
+        seeds = np.broadcast_to(seeds, (r,)).astype(np.int64)
+        keys = jax.vmap(lambda s: jax.random.key(s))(seeds.astype(np.uint32))
+        args = (w0, {k: runs(v) for k, v in sorted(hp.items())}, {k: runs(v) for k, v in sorted(sp.items())},
+                runs(l2s), keys)
+        return cls(args, r, int(flat0.size), unravel, seeds, runs(l2s), hp)
+
+    def result(self, record: np.ndarray, steps: int, batching: Batching) -> DataRun:
+        p = self.p
+        per_run = [_finish(rec, steps, p) for rec in record]  # record: (R, rows, cols)
+        rows = np.stack([pr[0] for pr in per_run], axis=1)  # (steps + 1, R, cols)
+        diverged = np.array([-1 if pr[1] is None else pr[1] for pr in per_run])
+        return DataRun(rows[..., :p], rows[..., p], rows[..., p + 1], rows[1:, :, p + 2], rows[1:, :, p + 3],
+                       diverged, steps, batching, self.seeds, self.hp, self.l2, self.unravel)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Per-epoch records: for models whose full loss is too costly to evaluate after every update (a network).
+
+
+def _train_epochs(sample_loss, metrics, fns, sched, batching: Batching, epoch_bucket: int, x, y, w0, hp, sp, l2, key,
+                  n_epochs):
+    """Like ``_train``, but one record row per epoch: the parameters at the epoch's end, the full objective
+    and gradient norm, the last step size, the epoch's mean batch loss and ``metrics(params)`` (M values)."""
+    objective = _objective(sample_loss)
+    flat0, unravel = ravel_pytree(w0)
+    value_and_grad = jax.value_and_grad(objective)
+    full_weight = jnp.ones(batching.n)
+    measure = (lambda w: jnp.zeros(0)) if metrics is None else metrics  # noqa: E731
+
+    def row(w, lr, batch_loss):
+        f, g = value_and_grad(w, x, y, full_weight, l2)
+        gn = jnp.sqrt(sum(jnp.sum(v * v) for v in jax.tree.leaves(g)))
+        return jnp.concatenate([ravel_pytree(w)[0], jnp.stack([f, gn, lr, batch_loss]), measure(w)])
+
+    first = row(w0, jnp.nan, jnp.nan)
+    record = jnp.zeros((epoch_bucket + 1, first.size)).at[0].set(first)
+    nb = batching.per_epoch
+
+    def epoch(carry):
+        e, w, state, sched_state, record = carry
+        idx, weight = epoch_batches(key, e, batching)
+
+        def update(c, j):
+            w, state, sched_state = c
+            t = e * nb + j + 1
+            f_batch, g = value_and_grad(w, x[idx[j]], y[idx[j]], weight[j], l2)
+            m, sched_state = sched.multiplier(t, f_batch, sched_state, sp)
+            w, state = fns.update(g, state, w, {**hp, "lr": hp["lr"] * m}, t)
+            return (w, state, sched_state), (hp["lr"] * m, f_batch)
+
+        (w, state, sched_state), (lrs, batch_losses) = lax.scan(update, (w, state, sched_state), jnp.arange(nb))
+        record = record.at[e + 1].set(row(w, lrs[-1], jnp.mean(batch_losses)))
+        return e + 1, w, state, sched_state, record
+
+    carry = (jnp.asarray(0, jnp.int64), w0, fns.init(w0, hp), sched.init(sp), record)
+    *_, record = lax.while_loop(lambda c: c[0] < n_epochs, epoch, carry)
+    return record
+
+
+@lru_cache(maxsize=64)
+def compiled_train_epochs(sample_loss: SampleLoss, metrics, code_name: str, schedule: str, batching: Batching,
+                          epoch_bucket: int, batched: bool):
+    """The jitted per-epoch run ``fn(x, y, w0, hp, sp, l2, key, n_epochs)``; batched as ``compiled_train``."""
+    from optim.registry import get_optimizer
+    from optim.schedules import get_schedule
+
+    fns = get_optimizer(code_name).fns
+    sched = get_schedule(schedule).fns
+
+    def one(x, y, w0, hp, sp, l2, key, n_epochs):
+        return _train_epochs(sample_loss, metrics, fns, sched, batching, epoch_bucket, x, y, w0, hp, sp, l2, key,
+                             n_epochs)
+
+    if batched:
+        return jax.jit(jax.vmap(one, in_axes=(None, None, 0, 0, 0, 0, 0, None)))
+    return jax.jit(one)
+
+
+@dataclass(frozen=True)
+class EpochRun:
+    """A run recorded once per epoch (index 0 = the start); batched: a run axis after the epoch axis."""
+
+    params: np.ndarray  # shape (epochs + 1, P) (batched (epochs + 1, R, P)): the parameters at each epoch's end
+    loss: np.ndarray  # shape (epochs + 1,): the full training objective
+    grad_norm: np.ndarray  # shape (epochs + 1,)
+    lr: np.ndarray  # shape (epochs,): the step size of each epoch's last update
+    batch_loss: np.ndarray  # shape (epochs,): the mean of the epoch's batch losses
+    metrics: np.ndarray  # shape (epochs + 1, M): whatever ``metrics(params)`` returned (test loss, accuracy, ...)
+    diverged_at: np.ndarray | int | None  # first epoch index whose parameters or loss are not finite
+    epochs: int
+    batching: Batching
+    seed: int | np.ndarray
+    hyperparameters: dict
+    unravel: Callable
+
+
+def train_epochs(
+    sample_loss: SampleLoss,
+    data: tuple[np.ndarray, np.ndarray],
+    optimizer: Optimizer,
+    hyperparameters: Mapping[str, float | np.ndarray] | None,
+    start,
+    *,
+    epochs: int,
+    batch_size: int | None = None,
+    seeds=0,
+    replacement: bool = False,
+    l2: float | np.ndarray = 0.0,
+    schedule: str = "constant",
+    schedule_parameters: Mapping[str, float | np.ndarray] | None = None,
+    metrics: Callable | None = None,
+) -> EpochRun:
+    """``train`` recorded once per epoch, with ``metrics(params) -> (M,)`` evaluated at each epoch's end
+    (a module-level function: it is a static argument). A scalar ``seeds`` and scalar hyperparameters
+    give one run; arrays of seeds, hyperparameter values or λ give several in one vmapped call."""
+    x, y = (np.asarray(a) for a in data)
+    x = x.astype(np.float64)
+    batching = Batching.of(len(x), batch_size, replacement)
+    steps = _resolve_steps(batching, None, epochs)
+    runs = _Runs.of(optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters)
+    batched = np.ndim(seeds) > 0 or runs.r > 1
+    epochs = int(epochs)
+    fn = compiled_train_epochs(sample_loss, metrics, optimizer.code_name, schedule, batching, _epoch_bucket(epochs),
+                               True)
+    record = np.asarray(fn(x, y, *runs.args, np.int64(epochs)))[:, : epochs + 1]  # (R, epochs + 1, cols)
+    p = runs.p
+    bad = ~(np.isfinite(record[..., :p]).all(axis=-1) & np.isfinite(record[..., p]))  # (R, epochs + 1)
+    diverged = np.where(bad.any(axis=1), bad.argmax(axis=1), -1)
+    rows = np.swapaxes(record, 0, 1)  # (epochs + 1, R, cols)
+    out = EpochRun(rows[..., :p], rows[..., p], rows[..., p + 1], rows[1:, :, p + 2], rows[1:, :, p + 3],
+                   rows[..., p + 4:], diverged, epochs, batching, runs.seeds, runs.hp, runs.unravel)
+    del steps
+    if batched:
+        return out
+    first = lambda a: a[:, 0]  # noqa: E731
+    return EpochRun(first(out.params), first(out.loss), first(out.grad_norm), first(out.lr), first(out.batch_loss),
+                    first(out.metrics), None if diverged[0] < 0 else int(diverged[0]), epochs, batching,
+                    int(runs.seeds[0]), runs.hp, runs.unravel)

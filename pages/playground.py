@@ -33,6 +33,7 @@ with st.sidebar:
     with st.expander("Learning-rate schedule"):
         schedule, sp = controls.schedule_control()
     steps = controls.steps_control()
+    minibatch = controls.batch_controls(surface)  # None: the full gradient
     start = controls.start_controls(surface)
     with st.expander("View and tolerance"):
         tol = st.select_slider("stop tolerance on ‖∇f‖", options=TOLERANCES, format_func=lambda v: f"{v:g}",
@@ -50,8 +51,12 @@ controls.require_finite_start(surface, formula, start)
 hp_key = tuple(sorted(hp.items()))
 with st.spinner("Running the optimizer (the first run of a new setup compiles, about a second)…"):
     try:
-        traj = compute.run(name, formula, optimizer.name, hp_key, start, steps, schedule,
-                           tuple(sorted(sp.items())))
+        if minibatch is None:
+            traj = compute.run(name, formula, optimizer.name, hp_key, start, steps, schedule,
+                               tuple(sorted(sp.items())))
+        else:
+            traj = compute.run_minibatch(name, optimizer.name, hp_key, start, steps, *minibatch, schedule,
+                                         tuple(sorted(sp.items())))
     except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
         st.error(f"{exc}. Change the settings in the sidebar.", icon=":material/tune:")
         st.stop()
@@ -90,6 +95,7 @@ with right:
 
 st.subheader("The update rule")
 panels.formula_panel(optimizer, traj.hyperparameters)
+sections.data_section(surface, traj, minibatch)
 sections.anatomy_section(traj, optimizer, (xs3, ys3, Z3), surface.log_scale)
 sections.export_section(traj, name if formula is None else formula, optimizer, start,
                         {"Top view": contour, "Surface": surface3d, "Loss curves": curves_fig},

@@ -331,3 +331,32 @@ def test_subprocess_surfaces_list():
     bad = subprocess_run("surfaces", "show")
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.startswith("error: ") and bad.stderr.count("\n") == 1
+
+
+def test_finite_difference_gradients_from_the_command_line():
+    import contextlib
+    import io
+    import json
+
+    def run(*argv):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["run", "--surface", "rosenbrock", "--optimizer", "adam", "--lr", "0.01", "--steps", "300",
+                         *argv])
+        return code, (json.loads(out.getvalue()) if code == 0 else None), err.getvalue()
+
+    _, ad, _ = run()
+    _, central, _ = run("--gradient", "fd-central")
+    _, forward, _ = run("--gradient", "fd-forward", "--fd-step", "1e-6")
+    path = np.array(ad["trajectory"])
+    assert central["gradient"] == "fd-central" and central["fd_step"] == 6e-6
+    assert forward["fd_step"] == 1e-6
+    dev_c = np.abs(np.array(central["trajectory"]) - path).max()
+    dev_f = np.abs(np.array(forward["trajectory"]) - path).max()
+    assert 0 < dev_c < 1e-6 and dev_c < dev_f < 1e-2  # close to AD's path, central closer than forward
+    for argv, message in ((("--gradient", "fd-sideways"), "unknown gradient method"),
+                          (("--fd-step", "1e-6"), "--fd-step needs --gradient fd-forward or fd-central"),
+                          (("--gradient", "fd-central", "--fd-step", "0"), "--fd-step must be a positive number"),
+                          (("--gradient", "fd-central", "--fd-step", "nan"), "finite")):
+        code, out, err = run(*argv)
+        assert code == 2 and out is None and err.startswith("error:") and message in err, err

@@ -60,3 +60,19 @@ def run(name: str, formula: str | None, optimizer: str, hp: tuple[tuple[str, flo
     """One recorded run, optimizer state included (the anatomy of a step reads it)."""
     return descend(resolve_surface(name, formula), get_optimizer(optimizer), dict(hp), start, steps,
                    schedule=schedule, schedule_parameters=dict(sp), record_state=True)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def run_minibatch(name: str, optimizer: str, hp: tuple[tuple[str, float], ...], start: tuple[float, float],
+                  steps: int, batch_size: int, seed: int, replacement: bool, schedule: str = "constant",
+                  sp: tuple[tuple[str, float], ...] = ()) -> Trajectory:
+    """One mini-batch run on a data surface, as the playground's ``Trajectory``."""
+    from optim.stochastic import train
+
+    surface = get_surface(name)
+    run = train(surface.sample_loss, (surface.features, surface.targets), get_optimizer(optimizer), dict(hp),
+                np.asarray(start, dtype=np.float64), batch_size=batch_size, steps=steps, seed=seed,
+                replacement=replacement, schedule=schedule, schedule_parameters=dict(sp))
+    from optim.schedules import get_schedule
+
+    return run.trajectory(schedule, get_schedule(schedule).resolve(dict(sp)))

@@ -14,7 +14,7 @@ import streamlit as st
 from optim import MAX_STEPS, OPTIMIZERS, Optimizer, get_optimizer
 from optim.schedules import SCHEDULES, get_schedule
 from optim.spec import Hyperparameter
-from surfaces import SURFACES, Surface, get_surface
+from surfaces import SURFACES, DataSurface, Surface, get_surface
 
 FORMULA = "formula"  # the surface choice that reads a typed formula
 DEFAULT_SURFACE = "radial"
@@ -217,3 +217,30 @@ def start_controls(surface: Surface) -> tuple[float, float]:
     y0 = c2.number_input("start y₀", min_value=float(y_lo), max_value=float(y_hi), step=0.1, format="%.3f",
                          key="y0", bind="query-params", **initial("y0", float(surface.start[1])))
     return float(x0), float(y0)
+
+
+BATCH_OPTIONS = ("full", "1", "2", "4", "8", "16", "32", "64", "128")
+
+
+def batch_controls(surface: Surface) -> tuple[int, int, bool] | None:
+    """On a data surface: the mini-batch size, the seed of the batch order and the sampling.
+
+    Returns ``None`` for the full batch (or any other surface), else ``(B, seed, with replacement)``.
+    """
+    if not isinstance(surface, DataSurface):
+        return None
+    with st.expander("Mini-batches (data surfaces)", expanded=True):
+        b = st.select_slider(
+            "batch size B", BATCH_OPTIONS, key="batch", bind="query-params",
+            help=f"Samples per gradient estimate; 'full' is all N = {surface.n} (batch gradient descent). "
+                 "Steps counts updates.",
+            **initial("batch", "full"))
+        seed = st.number_input("seed", min_value=0, max_value=2**31 - 1, step=1, key="seed", bind="query-params",
+                               help="Orders the samples; the same seed gives the same noisy path.",
+                               **initial("seed", 0))
+        replacement = st.toggle("sample with replacement", key="replace", bind="query-params",
+                                help="Draw each batch afresh instead of reshuffling once per epoch.",
+                                **initial("replace", False))
+    if b == "full" or int(b) >= surface.n:
+        return None
+    return int(b), int(seed), bool(replacement)

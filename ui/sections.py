@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -19,8 +20,34 @@ def last_update_index(traj: Trajectory) -> int:
     return end - 1
 
 
+def data_section(surface, traj: Trajectory, minibatch) -> None:
+    """On a data surface: the samples and the model at the start and at the end of the run."""
+    from surfaces import DataSurface
+    from viz.stochastic import fit_figure
+
+    if not isinstance(surface, DataSurface):
+        return
+    ds = surface.dataset
+    st.subheader("The data and the model", help="Each point of the top view is a model; here are two of them.")
+    grid = np.linspace(ds.x.min(), ds.x.max(), 120)
+    end = traj.final
+    fits = [dict(label="start", x=grid, y=surface.predict(traj.points[0], grid)),
+            dict(label=f"after {traj.steps} updates", x=grid, y=surface.predict(end, grid))]
+    chart.plotly_react(fit_figure(ds.x, ds.y, fits, feature=ds.feature, target=ds.target, classes=ds.classes,
+                                  height=360), key="fit", config={"displayModeBar": False})
+    how = ("the full gradient over all samples" if minibatch is None else
+           f"mini-batches of {minibatch[0]} samples (seed {minibatch[1]}, "
+           f"{'with' if minibatch[2] else 'without'} replacement)")
+    st.caption(f"{ds.title}. {ds.source} Each update used {how}. The model's output is "
+               + ("ŷ = w₀ + w₁x." if surface.model == "linear" else "P(class 1) = σ(w₀ + w₁x)."))
+
+
 def anatomy_section(traj: Trajectory, optimizer: Optimizer, grid, log_scale: bool) -> None:
     st.subheader("Anatomy of a step", help="What each part of the optimizer adds to one update.")
+    if traj.states is None:
+        st.info("The anatomy takes apart full-gradient runs. For mini-batches, the Learning-from-data page "
+                "compares each batch's gradient with the full one.", icon=":material/info:")
+        return
     k_max = last_update_index(traj)
     if k_max < 0:
         st.info("Run at least one step to take it apart.", icon=":material/info:")

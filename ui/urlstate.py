@@ -101,6 +101,8 @@ def check_query(params: Mapping[str, str], default_surface: str, default_optimiz
                     f"{key}={raw} is not a number inside the plot window [{lo:g}, {hi:g}]; "
                     "using the suggested start."
                 )
+        elif key in ("batch", "seed", "replace"):
+            messages += _minibatch_problems(key, raw, surface_name)
         elif key in VIEW_KEYS:
             v = _number(raw)
             bounds = VIEW_KEYS[key]
@@ -109,3 +111,19 @@ def check_query(params: Mapping[str, str], default_surface: str, default_optimiz
         else:
             messages.append(f"Unknown link parameter “{key}” was ignored.")
     return messages, fixes
+
+
+def _minibatch_problems(key: str, raw: str, surface_name: str) -> list[str]:
+    """The playground's mini-batch parameters: only on data surfaces, each within its control's range."""
+    from surfaces import DataSurface
+    from ui.controls import BATCH_OPTIONS
+
+    if surface_name not in SURFACES or not isinstance(get_surface(surface_name), DataSurface):
+        return [f"“{key}” applies to data surfaces only; it was ignored."]
+    if key == "batch" and raw not in BATCH_OPTIONS:
+        return [f"batch={raw} is not one of the batch sizes ({', '.join(BATCH_OPTIONS)}); using the full batch."]
+    if key == "seed" and not (raw.isdigit() and int(raw) < 2**31):
+        return [f"seed={raw} is not a whole number from 0 to {2**31 - 1}; using seed 0."]
+    if key == "replace" and raw.lower() not in TRUE + FALSE:
+        return [f"replace={raw} is not true or false; sampling without replacement."]
+    return []
