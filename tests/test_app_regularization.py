@@ -48,6 +48,7 @@ def test_every_control_moved_once():
     moves = [
         lambda: at.select_slider(key="lam").set_value(0.1),
         lambda: at.selectbox(key="data").select("line"),
+        lambda: at.toggle(key="scaled").set_value(False),
         lambda: at.select_slider(key="eta").set_value(0.3),
         lambda: at.select_slider(key="reg_steps").set_value(5000),
         lambda: at.select_slider(key="poly_degree").set_value(12),
@@ -111,13 +112,29 @@ def test_a_lambda_between_stops_is_rounded_and_a_good_link_is_used_as_it_is():
     at = open_page(lam="0.003")
     assert any("rounded to 0.002" in w.body for w in at.warning), texts(at)
     assert at.select_slider(key="lam").value == 0.002
-    at = open_page(lam="0.5", data="diabetes-scaled", eta="0.2", poly_degree="5")
+    at = open_page(lam="0.5", data="diabetes", scaled="false", eta="0.2", poly_degree="5")
     assert not at.warning
-    assert at.select_slider(key="lam").value == 0.5 and at.selectbox(key="data").value == "diabetes-scaled"
+    assert at.select_slider(key="lam").value == 0.5 and at.selectbox(key="data").value == "diabetes"
+    assert at.toggle(key="scaled").value is False and "Diabetes" in texts(at) and ", scaled" not in texts(at)
     assert "A degree-5 polynomial" in texts(at) and "for λ = 0.5" in texts(at)
 
 
 def test_an_unknown_data_surface_in_the_link_gets_a_notice():
     at = open_page(data="mnist")
-    assert any("Unknown data surface “mnist”" in w.body for w in at.warning), texts(at)
-    assert at.selectbox(key="data").value == "iris-scaled"
+    assert any("Unknown dataset “mnist”" in w.body for w in at.warning), texts(at)
+    assert at.selectbox(key="data").value == "iris"
+
+
+def test_the_dataset_keys_are_shared_with_the_learning_from_data_page():
+    at = new_session()
+    at.run()
+    at.switch_page("pages/stochastic.py").run()
+    no_exception(at)
+    at.selectbox(key="data").select("blobs").run()
+    at.switch_page(PAGE).run()
+    no_exception(at)
+    assert list(charts_by_key(at)) == CHARTS
+    at.selectbox(key="data").select("diabetes").run()
+    at.select_slider(key="lam").set_value(0.1).run()
+    at.switch_page("pages/stochastic.py").run()
+    no_exception(at)
