@@ -294,9 +294,8 @@ def torch_weight_decay(optimizer: Optimizer, lam: float) -> str:
         return (f"AdamW's weight_decay is decoupled: it multiplies w by (1 − η·wd) outside Adam's scaling, "
                 f"Eq. 3.5's shrink factor with wd = 2λ = {wd:g}, but not the penalty λ‖w‖², whose gradient 2λw "
                 "Adam would rescale like any other gradient.")
-    return (f"torch.optim's weight_decay adds wd·w to the gradient, so {optimizer.title.split(' (')[0]} with "
-            f"weight_decay = 2λ = {wd:g} and no penalty walks the same path as the penalty λ‖w‖² (checked in "
-            "the tests, step for step).")
+    return (f"torch.optim's weight_decay adds wd·w to the gradient, so the same optimizer with weight_decay = 2λ = "
+            f"{wd:g} and no penalty walks the same path as the penalty λ‖w‖² (checked in the tests, step for step).")
 
 
 # ---------------------------------------------------------------------------------------------- generalization
