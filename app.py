@@ -15,6 +15,7 @@ page = st.navigation(
      st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:", url_path="learning-rate"),
      st.Page("pages/race.py", title="Optimizer race", icon=":material/sports_score:", url_path="race"),
      st.Page("pages/stochastic.py", title="Learning from data", icon=":material/casino:", url_path="stochastic"),
+     st.Page("pages/regularization.py", title="Regularization", icon=":material/compress:", url_path="regularization"),
      st.Page("pages/gradients.py", title="How gradients are computed", icon=":material/functions:",
              url_path="gradients")]
 )
