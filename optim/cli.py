@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--optimizer", required=True, help=f"one of: {', '.join(OPTIMIZERS)}")
     run.add_argument("--steps", help=f"number of updates, 0 to {MAX_STEPS} (default 100)")
     run.add_argument("--epochs", help="passes over the data instead of --steps (data surfaces only)")
+    run.add_argument("--l2", help="ℓ2 penalty λ: minimise L(w) + λ‖w‖² (data surfaces only; default 0)")
     run.add_argument("--replacement", action="store_true", default=None,
                      help="sample each mini-batch with replacement (default: reshuffle each epoch, without)")
     run.add_argument("--start", help="x,y (default: the surface's suggested start)")
@@ -190,7 +191,7 @@ def run_command(args) -> dict:
         except FormulaError as exc:
             raise UsageError(str(exc)) from None
     data_flags = [f for f, v in (("--batch-size", args.batch_size), ("--epochs", args.epochs),
-                                 ("--replacement", args.replacement)) if v is not None]
+                                 ("--replacement", args.replacement), ("--l2", args.l2)) if v is not None]
     if data_flags and not isinstance(surface, DataSurface):
         raise UsageError(f"surface {surface.name!r} has no data set; {data_flags[0]} applies to data surfaces "
                          "(python -m surfaces list shows them with their number of samples)")
@@ -238,14 +239,15 @@ def _data_run(args, surface, optimizer, hp, start, schedule, sp, seed) -> dict:
     try:
         run = train(surface.sample_loss, (surface.features, surface.targets), optimizer, hp, np.asarray(start),
                     batch_size=batch_size, steps=steps, epochs=epochs, seed=0 if seed is None else seed,
-                    replacement=bool(args.replacement), schedule=schedule, schedule_parameters=sp)
+                    replacement=bool(args.replacement), schedule=schedule, schedule_parameters=sp,
+                    l2=0.0 if args.l2 is None else _finite(args.l2, "--l2"))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     out = run_record(run.trajectory(schedule, get_schedule(schedule).resolve(sp)), surface.name, optimizer, start)
     out.update({"batch_size": run.batching.size, "n_samples": run.batching.n,
                 "updates_per_epoch": run.batching.per_epoch, "epochs": run.epochs,
                 "replacement": run.batching.replacement, "seed": run.seed,
-                "samples_processed": int(run.samples[-1])})
+                "samples_processed": int(run.samples[-1]), "l2": run.l2})
     return out
 
 

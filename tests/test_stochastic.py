@@ -216,6 +216,18 @@ def test_cli_runs_mini_batches_on_a_data_surface_reproducibly():
     assert c["trajectory"] != a["trajectory"]
 
 
+def test_cli_l2_penalty_moves_the_end_point_towards_zero():
+    plain = _cli("--surface", "line-scaled", "--optimizer", "gd", "--lr", "0.1", "--epochs", "300")[1]
+    ridge = _cli("--surface", "line-scaled", "--optimizer", "gd", "--lr", "0.1", "--epochs", "300", "--l2", "0.5")[1]
+    from surfaces.data import minimizer
+
+    surface = get_surface("line-scaled")
+    np.testing.assert_allclose(ridge["trajectory"][-1], minimizer("linear", surface.features, surface.targets, 0.5),
+                               atol=1e-8)
+    assert np.linalg.norm(ridge["trajectory"][-1]) < np.linalg.norm(plain["trajectory"][-1])
+    assert ridge["l2"] == 0.5 and plain["l2"] == 0.0
+
+
 def test_cli_batch_size_at_least_n_is_the_plain_run():
     plain = _cli("--surface", "iris", "--optimizer", "adam", "--lr", "0.1", "--steps", "50")[1]
     full = _cli("--surface", "iris", "--optimizer", "adam", "--lr", "0.1", "--steps", "50", "--batch-size", "500")[1]
@@ -230,6 +242,9 @@ def test_cli_batch_size_at_least_n_is_the_plain_run():
     (("--surface", "line", "--steps", "5", "--epochs", "2"), "either --steps or --epochs"),
     (("--surface", "bowl", "--batch-size", "4"), "has no data set"),
     (("--surface", "rosenbrock", "--epochs", "4"), "has no data set"),
+    (("--surface", "line", "--l2", "-0.1"), "must be a finite number >= 0"),
+    (("--surface", "line", "--l2", "abc"), "--l2 must be a number"),
+    (("--surface", "bowl", "--l2", "0.1"), "has no data set"),
 ])
 def test_cli_refuses_bad_data_arguments_in_one_line(argv, message):
     code, out, err = _cli(*argv, "--optimizer", "gd")
