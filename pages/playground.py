@@ -31,6 +31,8 @@ with st.sidebar:
     hp = controls.hyperparameter_controls(optimizer)
     with st.expander("Learning-rate schedule"):
         schedule, sp = controls.schedule_control()
+    with st.expander("Gradient computation"):
+        gradient, fd_step = controls.gradient_controls()
     steps = controls.steps_control()
     minibatch = controls.batch_controls(surface)  # None: the full gradient
     start = controls.start_controls(surface)
@@ -51,7 +53,7 @@ with st.spinner("Running the optimizer (the first run of a new setup compiles, a
     try:
         if minibatch is None:
             traj = compute.run(name, formula, optimizer.name, hp_key, start, steps, schedule,
-                               tuple(sorted(sp.items())))
+                               tuple(sorted(sp.items())), gradient, fd_step)
         else:
             traj = compute.run_minibatch(name, optimizer.name, hp_key, start, steps, *minibatch, schedule,
                                          tuple(sorted(sp.items())))

@@ -145,3 +145,15 @@ def test_gradient_figures_pass_plotly_validation():
         checked = go.Figure(raw).to_dict()
         for a, b in zip(raw["data"], checked["data"], strict=True):
             assert set(a) == set(b)
+
+
+def test_playground_descends_with_finite_differences_from_a_link():
+    ad = new_session(surface="rosenbrock", opt="adam", lr="0.01", steps="300").run()
+    fd = new_session(surface="rosenbrock", opt="adam", lr="0.01", steps="300", grad="fd-central", fd_h="0.01").run()
+    no_exception(fd)
+    assert not fd.warning, [w.value for w in fd.warning]
+    assert charts_by_key(fd)["contour"] != charts_by_key(ad)["contour"]
+    bad = new_session(surface="rosenbrock", grad="fd-sideways", fd_h="7").run()
+    no_exception(bad)
+    text = " ".join(w.value for w in bad.warning)
+    assert "grad=fd-sideways is not a gradient method" in text and "applies to finite-difference gradients only" in text

@@ -56,10 +56,11 @@ def grid(name: str, formula: str | None, n: int) -> tuple[np.ndarray, np.ndarray
 @st.cache_data(max_entries=256, show_spinner=False)
 def run(name: str, formula: str | None, optimizer: str, hp: tuple[tuple[str, float], ...],
         start: tuple[float, float], steps: int, schedule: str = "constant",
-        sp: tuple[tuple[str, float], ...] = ()) -> Trajectory:
+        sp: tuple[tuple[str, float], ...] = (), gradient: str = "reverse", fd_step: float | None = None) -> Trajectory:
     """One recorded run, optimizer state included (the anatomy of a step reads it)."""
     return descend(resolve_surface(name, formula), get_optimizer(optimizer), dict(hp), start, steps,
-                   schedule=schedule, schedule_parameters=dict(sp), record_state=True)
+                   schedule=schedule, schedule_parameters=dict(sp), record_state=True, gradient=gradient,
+                   fd_step=fd_step)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)

@@ -255,3 +255,24 @@ def batch_controls(surface: Surface) -> tuple[int, int, bool] | None:
     if b == "full" or int(b) >= surface.n:
         return None
     return int(b), int(seed), bool(replacement)
+
+
+FD_STEPS = tuple(float(f"{m}e{k}") for k in range(-12, -1) for m in (1, 2, 5))
+
+
+def gradient_controls() -> tuple[str, float | None]:
+    """How the gradient is computed (the course's AD against finite differences) and the difference step."""
+    from optim.gradients import DEFAULT_FD_STEP, FINITE_DIFFERENCES, GRADIENT_METHODS, LABELS
+
+    methods = list(GRADIENT_METHODS)
+    method = st.selectbox("gradient by", methods, key="grad", bind="query-params",
+                          help="; ".join(f"{m}: {LABELS[m]}" for m in methods)
+                          + ". The 'How gradients are computed' page compares them.",
+                          **initial_index("grad", methods, "reverse"))
+    if method not in FINITE_DIFFERENCES:
+        return method, None
+    default = min(FD_STEPS, key=lambda v: abs(math.log(v / DEFAULT_FD_STEP[method])))
+    h = st.select_slider("difference step h", FD_STEPS, format_func=lambda v: f"{v:.0e}", key="fd_h",
+                         bind="query-params", help="Too large: truncation error; too small: round-off.",
+                         **initial("fd_h", default))
+    return method, float(h)

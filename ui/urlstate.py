@@ -117,6 +117,11 @@ def check_query(params: Mapping[str, str], default_surface: str, default_optimiz
                     f"{key}={raw} is not a number inside the plot window [{lo:g}, {hi:g}]; "
                     "using the suggested start."
                 )
+        elif key in ("grad", "fd_h"):
+            problem = _gradient_problem(key, raw, params.get("grad", "reverse"))
+            if problem:
+                messages.append(problem)
+                rejected.append(key)
         elif key in ("batch", "seed", "replace"):
             problems = _minibatch_problems(key, raw, surface_name)
             messages += problems
@@ -147,3 +152,20 @@ def _minibatch_problems(key: str, raw: str, surface_name: str) -> list[str]:
     if key == "replace" and raw.lower() not in TRUE + FALSE:
         return [f"replace={raw} is not true or false; sampling without replacement."]
     return []
+
+
+def _gradient_problem(key: str, raw: str, method: str) -> str | None:
+    """The playground's gradient method and finite-difference step."""
+    from optim.gradients import FINITE_DIFFERENCES, GRADIENT_METHODS
+    from ui.controls import FD_STEPS
+
+    if key == "grad":
+        if raw not in GRADIENT_METHODS:
+            return f"grad={raw} is not a gradient method ({', '.join(GRADIENT_METHODS)}); using reverse-mode AD."
+        return None
+    if method not in FINITE_DIFFERENCES:
+        return "fd_h applies to finite-difference gradients only; it was ignored."
+    v = _number(raw)
+    if v is None or v not in FD_STEPS:
+        return f"fd_h={raw} is not one of the steps ({FD_STEPS[0]:.0e} to {FD_STEPS[-1]:.0e}); using the default."
+    return None
