@@ -144,5 +144,6 @@ st.subheader("Descent with finite-difference gradients")
 deviation = paths(name, formula, point, h_key)
 chart.plotly_react(deviation_figure(deviation, LABELS), key="deviation", config={"displayModeBar": False})
 st.caption(f"Adam (η = 0.01) for {DESCENT_STEPS} steps from the point above, its gradient by each difference "
-           "scheme, against the same run with reverse-mode AD. The CLI runs any optimizer this way: "
+           "scheme, against the same run with reverse-mode AD. The playground (Gradient computation) and the CLI "
+           "run any optimizer this way: "
            "`python -m optim run --surface rosenbrock --optimizer adam --gradient fd-central --fd-step 1e-5`.")
