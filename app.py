@@ -11,6 +11,7 @@ page = st.navigation(
      st.Page("pages/landscape.py", title="Basins & stationary points", icon=":material/scatter_plot:"),
      st.Page("pages/oned.py", title="One dimension", icon=":material/show_chart:", url_path="one-dimension"),
      st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:", url_path="learning-rate"),
-     st.Page("pages/race.py", title="Optimizer race", icon=":material/sports_score:", url_path="race")]
+     st.Page("pages/race.py", title="Optimizer race", icon=":material/sports_score:", url_path="race"),
+     st.Page("pages/federated.py", title="Federated learning", icon=":material/hub:", url_path="federated")]
 )
 page.run()

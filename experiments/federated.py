@@ -383,3 +383,31 @@ def compare(surface: DataSurface, k, kind: str, local_steps, eta, rounds, start=
         loss_star=float(surface.minima[0].value),
         client_minima=client_minimizers(surface, split),
     )
+
+
+def zoom_window(c: Comparison, domain) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A square window around w* and FedAvg's end, wide enough to show the drift (inside ``domain``'s scale)."""
+    w_star = np.asarray(c.w_star)
+    end = _finite_end(c.fedavg.points)
+    (x0, x1), (y0, y1) = domain
+    least = 0.01 * max(x1 - x0, y1 - y0)
+    if end is None:
+        centre, half = w_star, 10 * least
+    else:
+        centre = (w_star + end) / 2
+        half = max(2.0 * float(np.max(np.abs(end - w_star))), least)
+    return (float(centre[0] - half), float(centre[0] + half)), (float(centre[1] - half), float(centre[1] + half))
+
+
+def _finite_end(points) -> np.ndarray | None:
+    pts = np.asarray(points)
+    ok = np.isfinite(pts).all(axis=1)
+    return None if not ok.any() else pts[np.flatnonzero(ok)[-1]]
+
+
+def grid_on(surface: DataSurface, window, n: int = 160) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(xs, ys, Z)`` of the full loss on an ``n × n`` grid over ``window`` (the zoomed contour)."""
+    (x0, x1), (y0, y1) = window
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    X, Y = np.meshgrid(xs, ys)
+    return xs, ys, np.asarray(surface.fn(jnp.asarray(X), jnp.asarray(Y)))
