@@ -74,13 +74,15 @@ with st.sidebar:
 st.markdown(f"**{surface.title}**: ${surface.latex}$")
 left, right = st.columns(2)
 with left:
-    st.markdown("**FedSGD**: each client k sends its gradient, the server averages by data size")
-    st.latex(r"w \leftarrow w - \eta \sum_{k=1}^{K} \frac{n_k}{N}\, \nabla L_k(w), \qquad "
-             r"L_k(w) = \frac{1}{n_k}\sum_{i \in \text{client } k} \ell_i(w)")
+    st.markdown("**FedSGD**: each client k sends the gradient of its own mean loss; the server averages them, "
+                "weighted by data size, and steps")
+    st.latex(r"\begin{aligned} w &\leftarrow w - \eta \sum_{k=1}^{K} \frac{n_k}{N}\, \nabla L_k(w) \\ "
+             r"L_k(w) &= \frac{1}{n_k}\sum_{i \in \text{client } k} \ell_i(w) \end{aligned}")
 with right:
-    st.markdown("**FedAvg**: each client takes E local GD steps from w and sends its weights")
-    st.latex(r"w_k \leftarrow \big(\text{E steps of } w_k \leftarrow w_k - \eta \nabla L_k(w_k)\big), \qquad "
-             r"w \leftarrow \sum_{k=1}^{K} \frac{n_k}{N}\, w_k")
+    st.markdown("**FedAvg**: each client takes E local GD steps from the server's w and sends its weights; "
+                "the server averages them")
+    st.latex(r"\begin{aligned} w_k &\leftarrow w, \text{ then E times } w_k \leftarrow w_k - \eta\, \nabla L_k(w_k) "
+             r"\\ w &\leftarrow \sum_{k=1}^{K} \frac{n_k}{N}\, w_k \end{aligned}")
 
 with st.spinner("Running centralized GD, FedSGD and FedAvg (a new number of clients compiles first, about a "
                 "second)…"):

@@ -77,6 +77,9 @@ def paths_figure(xs, ys, Z, runs, *, w_star, loss_star, client_minima=(), start=
                         line=dict(color="#111111", width=1.5)),
             customdata=[k + 1 for k, _ in shown_minima],
             hovertemplate="client %{customdata}'s own minimizer<br>w₀ = %{x:.4g}<br>w₁ = %{y:.4g}<extra></extra>"))
+    minimum = next(t for t in data if t["name"] == "global minimum")
+    data.remove(minimum)
+    data.append(minimum)  # drawn last: w* stays visible on top of the paths' end markers
     layout["xaxis"]["title"] = dict(text="w₀ (intercept)")
     layout["yaxis"]["title"] = dict(text="w₁ (slope)")
     layout["height"] = PATH_HEIGHT
@@ -135,7 +138,7 @@ def split_figure(x, y, client_of, counts, *, feature: str, target: str, classifi
     client_of = np.asarray(client_of)
     k = len(counts)
     if classification:
-        y = y + (np.sin(np.arange(len(y)) * 12.9898) * 0.5) * 0.16  # deterministic jitter of ±0.08
+        y = y + np.sin(np.arange(len(y)) * 12.9898) * 0.15  # deterministic jitter of ±0.15
     data = []
     if k <= MAX_LEGEND_CLIENTS:
         for j in range(k):
@@ -144,17 +147,17 @@ def split_figure(x, y, client_of, counts, *, feature: str, target: str, classifi
                 type="scatter", x=x[rows], y=y[rows], mode="markers", name=f"client {j + 1} (n = {counts[j]})",
                 marker=dict(size=7, color=client_colour(j), line=dict(color="#111111", width=0.6)),
                 hovertemplate=f"client {j + 1}<br>x = %{{x:.4g}}<br>y = %{{y:.3g}}<extra></extra>"))
-    else:
+    else:  # one trace, the same colours as the client minimizers on the contour (repeating every 8 clients)
         data.append(dict(
-            type="scatter", x=x, y=y, mode="markers", name=f"{k} clients", customdata=client_of + 1,
-            marker=dict(size=7, color=client_of, colorscale="Turbo", cmin=0, cmax=k - 1, showscale=True,
-                        colorbar=dict(title=dict(text="client", side="top"), thickness=12),
+            type="scatter", x=x, y=y, mode="markers", name=f"{k} clients (colours repeat every "
+                                                          f"{len(CLIENT_COLOURS)})", customdata=client_of + 1,
+            marker=dict(size=7, color=[client_colour(int(j)) for j in client_of],
                         line=dict(color="#111111", width=0.5)),
             hovertemplate="client %{customdata}<br>x = %{x:.4g}<br>y = %{y:.3g}<extra></extra>"))
     axis = dict(showgrid=True, zeroline=False, ticks="outside", showline=True, linecolor="#444", mirror=True)
     yaxis = dict(axis, title=dict(text=target))
     if classification:
-        yaxis.update(tickvals=[0, 1], range=[-0.3, 1.3])
+        yaxis.update(tickvals=[0, 1], range=[-0.35, 1.35])
     layout = spec.merge(style.layout(height=SPLIT_HEIGHT, title=title, top=40), dict(
         legend=style.legend_top(), xaxis=dict(axis, title=dict(text=feature)), yaxis=yaxis, hovermode="closest"))
     return spec.figure(data, layout)
