@@ -183,16 +183,16 @@ def _server_loss(model: str, w, x, y, mask, n, p):
 def _fedsgd(model, bucket, x, y, mask, counts, w0, eta, rounds):
     """FedSGD: per round every client's gradient, averaged by n_k/N on the server, one GD step."""
     p, n = counts / jnp.sum(counts), jnp.maximum(counts, 1.0)
-    grads = jax.vmap(jax.grad(partial(_client_loss, model)), in_axes=(None, 0, 0, 0, 0))
+    values_and_grads = jax.vmap(jax.value_and_grad(partial(_client_loss, model)), in_axes=(None, 0, 0, 0, 0))
 
     def round_(w, t):
-        g = jnp.einsum("k,ki->i", p, grads(w, x, y, mask, n))  # the server's weighted average
-        w = jnp.where(t < rounds, w - eta * g, w)
-        return w, (w, _server_loss(model, w, x, y, mask, n, p))
+        losses, grads = values_and_grads(w, x, y, mask, n)  # L_k(w) comes free with the gradient
+        g = jnp.einsum("k,ki->i", p, grads)  # the server's weighted average
+        return jnp.where(t < rounds, w - eta * g, w), (w, jnp.sum(p * losses))
 
-    _, (ws, loss) = lax.scan(round_, w0, jnp.arange(bucket))
-    return (jnp.concatenate([w0[None], ws]),
-            jnp.concatenate([_server_loss(model, w0, x, y, mask, n, p)[None], loss]))
+    w_last, (ws, loss) = lax.scan(round_, w0, jnp.arange(bucket))  # row t: w_t and L(w_t) before round t
+    return (jnp.concatenate([ws, w_last[None]]),
+            jnp.concatenate([loss, _server_loss(model, w_last, x, y, mask, n, p)[None]]))
 
 
 @partial(jax.jit, static_argnames=("model", "bucket"))

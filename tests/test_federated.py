@@ -17,9 +17,8 @@ from experiments import federated as F
 from optim import descend, get_optimizer
 from surfaces import get_surface
 
-CASES = [  # surface, learning rate that converges there
-    ("line", 0.02), ("line-scaled", 0.2), ("diabetes-scaled", 0.2), ("blobs-scaled", 0.5), ("iris-scaled", 1.0),
-    ("blobs", 0.05),
+CASES = [  # surface, learning rate that converges there: linear and logistic, generated and real, raw and scaled
+    ("line", 0.02), ("diabetes-scaled", 0.2), ("blobs", 0.05), ("iris-scaled", 1.0),
 ]
 
 
