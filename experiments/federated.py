@@ -388,7 +388,7 @@ def compare(surface: DataSurface, k, kind: str, local_steps, eta, rounds, start=
 def zoom_window(c: Comparison, domain) -> tuple[tuple[float, float], tuple[float, float]]:
     """A square window around w* and FedAvg's end, wide enough to show the drift (inside ``domain``'s scale)."""
     w_star = np.asarray(c.w_star)
-    end = _finite_end(c.fedavg.points)
+    end = None if c.fedavg.diverged_at is not None else _finite_end(c.fedavg.points)
     (x0, x1), (y0, y1) = domain
     least = 0.01 * max(x1 - x0, y1 - y0)
     if end is None:

@@ -103,3 +103,12 @@ def test_unreadable_link_values_fall_back_without_an_exception(query):
     at = fed_page(**query)
     assert not at.exception, [e.value for e in at.exception]
     assert len(table(at)) == 3
+
+
+def test_a_diverging_fedavg_is_announced_and_the_zoom_still_draws():
+    at = fed_page(fed_surface="line-scaled", fed_split="regions", fed_k="8", fed_e="20", fed_eta="0.5",
+                  fed_zoom="true")
+    no_exception(at)
+    assert any(w.body.startswith("FedAvg (E = 20) diverged at round") for w in at.warning)
+    assert not any(w.body.startswith("centralized GD") for w in at.warning)
+    assert "fed_paths" in charts_by_key(at)

@@ -192,3 +192,17 @@ def test_bad_arguments_are_refused_in_one_sentence(args, message):
 def test_an_analytic_surface_is_refused():
     with pytest.raises(ValueError, match="needs a data surface"):
         F.compare(get_surface("bowl"), 2, "even", 1, 0.1, 10)
+
+
+def test_the_zoom_window_holds_w_star_and_fedavgs_end():
+    surface = get_surface("blobs-scaled")
+    c = F.compare(surface, 3, "labels", 20, 0.3, 50)
+    (x0, x1), (y0, y1) = F.zoom_window(c, surface.domain)
+    for w in (c.w_star, c.fedavg.points[-1]):
+        assert x0 < w[0] < x1 and y0 < w[1] < y1
+    assert x1 - x0 < 0.2 * (surface.domain[0][1] - surface.domain[0][0])  # a zoom, not the whole window
+    xs, ys, Z = F.grid_on(surface, ((x0, x1), (y0, y1)), 20)
+    assert Z.shape == (20, 20) and np.isfinite(Z).all() and Z.min() >= c.loss_star - 1e-12
+    diverged = F.compare(get_surface("line-scaled"), 8, "regions", 20, 0.9, 50)
+    (x0, x1), _ = F.zoom_window(diverged, surface.domain)
+    assert x0 < diverged.w_star[0] < x1 and x1 - x0 < 1
