@@ -203,6 +203,8 @@ def test_the_zoom_window_holds_w_star_and_fedavgs_end():
     assert x1 - x0 < 0.2 * (surface.domain[0][1] - surface.domain[0][0])  # a zoom, not the whole window
     xs, ys, Z = F.grid_on(surface, ((x0, x1), (y0, y1)), 20)
     assert Z.shape == (20, 20) and np.isfinite(Z).all() and Z.min() >= c.loss_star - 1e-12
-    diverged = F.compare(get_surface("line-scaled"), 8, "regions", 20, 0.9, 50)
-    (x0, x1), _ = F.zoom_window(diverged, surface.domain)
-    assert x0 < diverged.w_star[0] < x1 and x1 - x0 < 1
+    line = get_surface("line-scaled")
+    diverged = F.compare(line, 8, "regions", 20, 0.9, 50)
+    assert diverged.fedavg.diverged_at is not None
+    (x0, x1), _ = F.zoom_window(diverged, line.domain)  # around w*, a fifth of the window wide
+    assert x0 < diverged.w_star[0] < x1 and x1 - x0 <= 0.2 * (line.domain[0][1] - line.domain[0][0]) + 1e-12
