@@ -96,7 +96,8 @@ st.info(
     "What to look for: FedSGD's dotted path lies exactly on centralized GD's, because the weighted average of "
     "the clients' full gradients *is* the full gradient. FedAvg needs E times fewer rounds, but with E > 1 on "
     "uneven data its local walks pull toward each client's own minimizer (diamonds) and it settles beside w*: "
-    "its loss stops falling while GD's goes on. Try E = 1, or the even split, and watch the gap close.",
+    "its loss stops falling while GD's goes on ('zoom in on the minimum' shows the gap). Try E = 1, or the "
+    "even split, and watch it close.",
     icon=":material/visibility:")
 
 c = result
