@@ -349,7 +349,7 @@ class Comparison:
                 "algorithm": run.name,
                 "rounds of communication": 0 if run is self.gd else run.rounds,
                 "updates of w": run.rounds,
-                "client gradient evaluations": int(run.work[-1]),
+                "per-sample gradient evaluations": int(run.work[-1]),
                 "final loss − L*": float(run.loss[-1] - self.loss_star),
                 "distance to w*": float(np.linalg.norm(last - np.asarray(self.w_star))),
                 "w₀": float(last[0]), "w₁": float(last[1]),

@@ -12,6 +12,9 @@ from viz.federated import loss_figure, paths_figure, split_figure
 
 PAGE_SURFACE = "blobs-scaled"
 ETAS = tuple(float(f"{m}e{k}") for k in range(-4, 1) for m in (1, 2, 3, 5)) + (1.0, 2.0)
+# A learning rate that keeps every run stable on each surface (K <= 8, E <= 20): a new surface starts there.
+SURFACE_ETA = {"line": 0.02, "line-scaled": 0.1, "diabetes": 0.0005, "diabetes-scaled": 0.1, "blobs": 0.1,
+               "blobs-scaled": 0.3, "iris": 0.05, "iris-scaled": 0.5}
 SPLIT_HELP = ("even: a seeded random split, every client sees the same kind of data. regions: sorted by the "
               "feature, each client sees one stretch of x. labels (classification): each client a different mix "
               "of the two classes.")
@@ -20,6 +23,14 @@ SPLIT_HELP = ("even: a seeded random split, every client sees the same kind of d
 def sentence(exc: Exception) -> str:
     text = str(exc)
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _on_surface_change() -> None:
+    """A new surface brings its own stable η; a regression surface cannot be split by labels."""
+    name = st.session_state["fed_surface"]
+    st.session_state["fed_eta"] = SURFACE_ETA.get(name, 0.1)
+    if get_surface(name).model != "logistic" and st.session_state.get("fed_split") == "labels":
+        st.session_state["fed_split"] = "regions"
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -44,7 +55,7 @@ st.caption(
 
 with st.sidebar:
     names = [s.name for s in DATA_SURFACES]
-    name = st.selectbox("data surface", names, key="fed_surface", bind="query-params",
+    name = st.selectbox("data surface", names, key="fed_surface", bind="query-params", on_change=_on_surface_change,
                         help="A two-parameter model's mean loss over a dataset; '-scaled' standardises the feature.",
                         **controls.initial_index("fed_surface", names, PAGE_SURFACE))
     surface = get_surface(name)

@@ -34,7 +34,7 @@ def test_first_visit_runs_three_algorithms_on_blobs_with_label_mixes():
     t = table(at)
     assert list(t.index) == ["centralized GD", "FedSGD", "FedAvg (E = 20)"]
     assert list(t["rounds of communication"]) == [0, 1000, 50]
-    assert len(set(t["client gradient evaluations"])) == 1  # the same computation for all three
+    assert len(set(t["per-sample gradient evaluations"])) == 1  # the same computation for all three
     assert t.loc["FedAvg (E = 20)", "distance to w*"] > 100 * t.loc["centralized GD", "distance to w*"]
     charts = charts_by_key(at)
     assert {"fed_paths", "fed_split_fig", "fed_loss"} <= charts.keys()
@@ -60,10 +60,12 @@ def test_every_control_moved_once():
     no_exception(at)
     assert list(table(at)["rounds of communication"]) == [0, 300, 30]
     at.selectbox(key="fed_surface").select("line-scaled").run()
-    assert any("needs a classification surface" in e.body for e in at.error)  # labels on regression: refused
-    assert not at.exception
-    at.selectbox(key="fed_split").select("regions").run()
+    no_exception(at)  # a regression surface: the split moves from labels to regions, η to the surface's own
+    assert at.selectbox(key="fed_split").value == "regions" and at.select_slider(key="fed_eta").value == 0.1
+    at.selectbox(key="fed_surface").select("diabetes").run()
     no_exception(at)
+    assert at.select_slider(key="fed_eta").value == 0.0005
+    assert table(at)["diverged at"].isna().all()
     at.selectbox(key="fed_split").select("even").run()
     no_exception(at)
 
@@ -77,7 +79,7 @@ def test_a_link_reopens_the_setup():
     assert at.toggle(key="fed_zoom").value
     t = table(at)
     assert list(t.index)[2] == "FedAvg (E = 4)" and list(t["rounds of communication"]) == [0, 100, 25]
-    assert t["client gradient evaluations"].iloc[2] == 25 * 4 * 200
+    assert t["per-sample gradient evaluations"].iloc[2] == 25 * 4 * 200
 
 
 @pytest.mark.parametrize("query,message", [

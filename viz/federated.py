@@ -120,7 +120,7 @@ def loss_figure(runs, *, loss_star: float, title: str = "") -> go.Figure:
         legend=style.legend_top(),
         xaxis=dict(axis, domain=[0, 0.46], title=dict(text="rounds of communication"), type="log"),
         yaxis=dict(axis, title=dict(text="L − L*"), type="log", exponentformat="power"),
-        xaxis2=dict(axis, domain=[0.54, 1], title=dict(text="client gradient evaluations (per sample)"),
+        xaxis2=dict(axis, domain=[0.54, 1], title=dict(text="per-sample gradient evaluations"),
                     anchor="y2"),
         yaxis2=dict(axis, type="log", exponentformat="power", anchor="x2", matches="y"),
         hovermode="closest",
