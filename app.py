@@ -16,6 +16,7 @@ page = st.navigation(
      st.Page("pages/race.py", title="Optimizer race", icon=":material/sports_score:", url_path="race"),
      st.Page("pages/stochastic.py", title="Learning from data", icon=":material/casino:", url_path="stochastic"),
      st.Page("pages/regularization.py", title="Regularization", icon=":material/compress:", url_path="regularization"),
+     st.Page("pages/federated.py", title="Federated learning", icon=":material/hub:", url_path="federated"),
      st.Page("pages/gradients.py", title="How gradients are computed", icon=":material/functions:",
              url_path="gradients")]
 )
