@@ -94,6 +94,11 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                     [[r["case"], r["impl"], _ms(r.get("compile_s")), _ms(r["steady_s"]), _rate(r["steps_per_s"]),
                       _x(r.get("x_vs_numpy")), _x(r.get("x_vs_torch")), _x(r.get("x_vs_optax")), _check(r)]
                      for r in rows]))
+    rows = _rows(results, "pages")
+    if rows:
+        out.append(("Page computations: first call (compiles included) and steady (best of a few)",
+                    ["case", "first call", "steady"],
+                    [[r["case"], _ms(r.get("first_s")), _ms(r.get("steady_s"))] for r in rows]))
     rows = _rows(results, "recompiles")
     if rows:
         out.append(("Recompiles (JAX compile log)", ["case", "what", "compilations", "expected", "ok"],
