@@ -32,7 +32,8 @@ def summarize(traj: Trajectory, surface: Surface, tol: float) -> RunSummary:
     nearest = distance = None
     if near is not None:
         point, distance = near
-        nearest = f"{point.kind} ({point.point[0]:.4g}, {point.point[1]:.4g})"
+        nearest = (f"ring of {point.kind.replace('minimum', 'minima')} (r = {point.radius:.4g})" if point.ring
+                   else f"{point.kind} ({point.point[0]:.4g}, {point.point[1]:.4g})")
     hit = traj.steps_to_tolerance(tol)
     if traj.diverged_at is not None:
         message = (
@@ -43,4 +44,11 @@ def summarize(traj: Trajectory, surface: Surface, tol: float) -> RunSummary:
         message = f"‖∇f‖ fell below {tol:g} at step {hit} of {traj.steps}."
     else:
         message = f"After {traj.steps} steps ‖∇f‖ = {traj.grad_norm[-1]:.3g} is still above {tol:g}."
+        low = int(np.nanargmin(traj.grad_norm)) if np.isfinite(traj.grad_norm).any() else traj.steps
+        if low < traj.steps and traj.grad_norm[-1] > 10 * traj.grad_norm[low]:  # dipped, then grew again
+            message = (
+                f"‖∇f‖ dipped to {traj.grad_norm[low]:.2g} at step {low}, close to a stationary point, then "
+                f"grew to {traj.grad_norm[-1]:.3g}: the run passed it and is still going downhill"
+                + (" (this surface has no minimum, so f keeps falling)." if not surface.minima else ".")
+            )
     return RunSummary((x, y), loss, gap, nearest, distance, hit, traj.diverged_at, traj.steps, message)

@@ -67,6 +67,7 @@ with left:
     contour = viz.contour_figure(
         xs, ys, Z, path=traj.points[:end], minima=minima, others=others, start=start,
         log_scale=surface.log_scale, diverged_at=traj.diverged_at,
+        rings=[(p.radius, p.kind) for p in surface.others if p.ring],
     )
     chart.plotly_react(contour, key="contour", on_click=_on_click, config={"displayModeBar": False})
 with curves:

@@ -26,6 +26,19 @@ class StationaryPoint:
     point: tuple[float, float]
     value: float
     kind: str = "global minimum"  # "global minimum" | "local minimum" | "saddle" | "local maximum"
+    # keyword-only: subclasses (experiments.landscape.FoundPoint) add positional fields after kind
+    ring: bool = field(default=False, kw_only=True)  # the whole circle about the origin through point is stationary
+
+    @property
+    def radius(self) -> float:
+        return float(np.hypot(*self.point))
+
+    def distance(self, point) -> float:
+        """Euclidean distance from ``point`` to this point, or to its circle when it is a ring."""
+        p = np.asarray(point, dtype=float)
+        if self.ring:
+            return abs(float(np.hypot(*p)) - self.radius)
+        return float(np.hypot(*(p - np.asarray(self.point))))
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,8 +77,7 @@ class Surface:
         candidates = [*self.minima, *(p for p in self.others if p.kind == "local minimum")]
         if not candidates:
             return None
-        p = np.asarray(point, dtype=float)
-        dists = [float(np.hypot(*(p - np.asarray(m.point)))) for m in candidates]
+        dists = [m.distance(point) for m in candidates]
         k = int(np.argmin(dists))
         return candidates[k], dists[k]
 

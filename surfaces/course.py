@@ -80,18 +80,19 @@ COURSE_SURFACES = (
         domain=((-2.0, 2.0), (-2.0, 2.0)),
         minima=(P((0.0, 0.0), 0.0),),
         others=(
-            P((2.0**0.5, 0.0), 12.0, "local maximum"),
-            P((_RING_MIN**0.5, 0.0), float(_RING_MIN_VALUE), "local minimum"),
+            P((2.0**0.5, 0.0), 12.0, "local maximum", ring=True),
+            P((_RING_MIN**0.5, 0.0), float(_RING_MIN_VALUE), "local minimum", ring=True),
         ),
         start=(0.5, 1.0),
         look_for=(
-            "From (0.5, 1) with η = 0.01 the first step lands on (0.425, 0.85) and 200 steps reach "
-            "about (0.03, 0.06). Started outside the ring of maxima (r = √2), GD settles on the "
-            "outer ring of minima (r = √3.25) instead: the start decides."
+            "Started inside the dashed ring of maxima (r = √2), GD goes to the global minimum at the origin: "
+            "from (0.5, 1) with η = 0.01 the first step lands on (0.425, 0.85) and 200 steps reach about "
+            "(0.03, 0.06). Started outside that ring, it settles on the outer ring of minima (r = √3.25) "
+            "instead: the start decides."
         ),
         source=(
-            "Course notes, Example 3.1.2. The maxima and outer minima form whole circles; one point "
-            "of each circle is listed."
+            "Course notes, Example 3.1.2. The maxima and outer minima form whole circles (drawn dashed); "
+            "one point of each circle is listed."
         ),
         log_scale=True,
     ),

@@ -317,3 +317,28 @@ def test_the_link_warning_shows_on_the_first_render_only_and_names_the_value_use
     at.select_slider(key="steps").set_value(50).run()
     no_exception(at)
     assert not at.warning, "the notice is about the link, not about the person's later actions"
+
+
+def test_the_radial_surface_draws_its_rings_and_the_caption_fits_the_run():
+    import json
+
+    from tests.apptest import charts_by_key
+
+    at = fresh()  # Example 3.1.2: starts inside the ring of maxima and goes to the origin
+    shapes = json.loads(charts_by_key(at)["contour"])["layout"]["shapes"]
+    radii = sorted(round(s["x1"], 6) for s in shapes if s["type"] == "circle")
+    assert radii == [round(2**0.5, 6), round(3.25**0.5, 6)]
+    caption = " ".join(c.value for c in at.caption)
+    assert "Started inside the dashed ring of maxima" in caption and "goes to the global minimum" in caption
+
+
+def test_course_examples_show_what_their_notes_say():
+    gd, mom = fresh(), fresh()
+    gd.selectbox(key="preset").select("Ill-conditioned valley: GD").run()
+    mom.selectbox(key="preset").select("Ill-conditioned valley: momentum").run()
+    assert step_table(mom)["‖∇f‖"].iloc[-1] < step_table(gd)["‖∇f‖"].iloc[-1] / 100
+    assert "Ill-conditioned valley: momentum" in texts(mom)  # the note is shown: the controls hold the example
+    saddle = fresh()
+    saddle.selectbox(key="preset").select("Saddle point").run()
+    message = texts(saddle)
+    assert "passed it and is still going downhill" in message and "still above" not in message, message

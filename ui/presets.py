@@ -52,9 +52,11 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "Ill-conditioned valley: momentum", "elongated", "momentum", (-9.0, 2.0), 50,
-            {"lr": 0.05, "momentum": 0.9},
-            "Momentum builds speed along the shallow x-direction while the y-oscillations cancel: "
-            "the effective step along the valley grows towards η/(1 − μ).",
+            {"lr": 0.4, "momentum": 0.5},
+            "The same η = 0.4 as plain GD, plus momentum μ = 0.5: speed builds along the shallow "
+            "x-direction (the effective step grows towards η/(1 − μ) = 0.8) while the y-oscillations "
+            "cancel. After 50 steps ‖∇f‖ is about 1e-5, against about 0.03 for plain GD. With μ = 0.9 "
+            "the path overshoots and is still swinging after 50 steps: momentum needs tuning too.",
         ),
         Preset(
             "Adam on Rosenbrock", "rosenbrock", "adam", (-1.5, 2.0), 1000, {"lr": 0.05},

@@ -46,8 +46,15 @@ def _point_group(name: str, items, marker: dict) -> dict:
     )
 
 
+def ring_shapes(rings) -> list[dict]:
+    """Dashed circles about the origin for stationary points that are whole rings: ``(radius, kind)`` pairs."""
+    return [dict(type="circle", xref="x", yref="y", x0=-r, y0=-r, x1=r, y1=r, layer="above", name=kind,
+                 line=dict(color=style.WHITE, width=2, dash="dash" if kind == "local minimum" else "dot"))
+            for r, kind in rings]
+
+
 def contour_spec(xs, ys, Z, *, path=None, minima=(), others=(), start=None, log_scale: bool = False,
-                 diverged_at: int | None = None, title: str = "") -> tuple[list, dict]:
+                 diverged_at: int | None = None, title: str = "", rings=()) -> tuple[list, dict]:
     """``contour_figure``'s traces and layout as plain dictionaries, for builders that add to them."""
     xs = np.asarray(xs, dtype=float).reshape(-1)
     ys = np.asarray(ys, dtype=float).reshape(-1)
@@ -100,7 +107,7 @@ def contour_spec(xs, ys, Z, *, path=None, minima=(), others=(), start=None, log_
         xaxis=dict(frame, title=dict(text="x"), range=[xs[0], xs[-1]]),
         yaxis=dict(frame, title=dict(text="y"), range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=1),
         dragmode=False, hovermode="closest",
-        annotations=[],
+        annotations=[], shapes=ring_shapes(rings),
     ))
     if diverged_at is not None:
         layout["annotations"].append(
@@ -114,7 +121,8 @@ def contour_figure(xs, ys, Z, **kwargs) -> go.Figure:
     Takes ``xs`` (n,), ``ys`` (m,), ``Z`` (m, n) with ``Z[i, j] = f(xs[j], ys[i])``; ``path``
     (k, 2); ``minima`` as ``(point, value)`` pairs; ``others`` as ``(point, value, kind)`` with
     kind "local minimum", "saddle" or "local maximum"; ``start`` (x, y), else the path's first
-    point; ``log_scale`` for contour levels evenly spaced in ``log(1 + f - min f)``;
+    point; ``rings`` as ``(radius, kind)`` for stationary circles about the origin (drawn dashed for
+    minima, dotted otherwise); ``log_scale`` for contour levels evenly spaced in ``log(1 + f - min f)``;
     ``diverged_at`` a step to announce in red. Returns a ``go.Figure`` whose traces are
     ``TRACE_NAMES`` in order.
     """
