@@ -142,6 +142,23 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
 
         out.append(("Browser: headless Chromium (software WebGL), real server",
                     ["case", "p50 / time", "p95", "notes"], [[r["case"], *cells(r)] for r in rows]))
+    rows = _rows(results, "load")
+    if rows:
+        def load_cells(r):
+            if "error" in r:
+                return ["-", "-", "-", r["error"]]
+            parts = [f"DOMContentLoaded {r['dcl_p50_ms']:.0f} ms" if r.get("dcl_p50_ms") else None,
+                     f"plotly.js fetched {r['plotly_js_end_p50_ms']:.0f} ms" if r.get("plotly_js_end_p50_ms") else None,
+                     f"first figure received {r['figure_arrived_p50_ms']:.0f} ms"
+                     if r.get("figure_arrived_p50_ms") else None,
+                     f"{_kb(r['js_bytes'])} of JavaScript" if r.get("js_bytes") else None]
+            return [f"{r['p50_ms'] / 1e3:.2f} s", f"{r['min_ms'] / 1e3:.2f}-{r['max_ms'] / 1e3:.2f} s",
+                    f"{r['vs_hello']:.2f}x" if r.get("vs_hello") else "-",
+                    ", ".join(p for p in parts if p) + f" (p50 of {r['samples']})"]
+
+        out.append(("First visit: goto -> first chart, fresh browser context, warm server",
+                    ["page", "p50", "range", "vs hello", "where the time goes (p50)"],
+                    [[r["case"].split(": ", 1)[-1], *load_cells(r)] for r in rows]))
     tg = results.get("targets")
     if tg:
         out.append(("Targets", ["target", "goal", "measured", "met"],
@@ -205,6 +222,10 @@ def targets(results: dict) -> list[dict]:
     cold = _find(rows, section="browser", case="empty JAX compile cache")
     add("cold start: process start -> first chart", "<= 6 s", f"{cold['first_chart_s']:.1f} s" if cold else "-",
         cold["first_chart_s"] <= 6 if cold else None)
+    loads = [r for r in rows if r.get("section") == "load" and r.get("vs_hello") and "hello" not in r["case"]]
+    add("first visit (fresh context): every page within 1.3x of a one-chart hello page", "<= 1.3x",
+        "; ".join(f"{r['case'].split(': ', 1)[-1]} {r['vs_hello']:.2f}x" for r in loads) or "-",
+        all(r["vs_hello"] <= 1.3 for r in loads) if loads else None)
     three = _find(rows, section="interaction", case="first visit")
     pages = [r for r in rows if r.get("section") == "interaction" and "script per rerun" in r.get("case", "")]
     sizes = [r for r in (three, *pages) if r]

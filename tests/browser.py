@@ -43,12 +43,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(timeout: float = 90.0):
-    """Start ``streamlit run app.py`` on a free loopback port; yield its URL; stop it afterwards."""
+def streamlit_server(timeout: float = 90.0, script: str = "app.py"):
+    """Start ``streamlit run app.py`` (or ``script``) on a free loopback port; yield its URL; stop it afterwards."""
     port = _free_port()
     log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / f"server-{port}.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
