@@ -16,10 +16,12 @@ if get_script_run_ctx(suppress_warning=True) is None:  # the server process impo
     PagesManager.uses_pages_directory = False  # what st.navigation sets; here before any session
     app = st.App(__file__)
 else:
+    from ui import links
     from ui.compute import enable_compilation_cache
 
     st.set_page_config(page_title="Descent: gradient descent made visible", page_icon="⛰️", layout="wide")
     enable_compilation_cache()
+    links.remember_link()
     page = st.navigation(
         [st.Page("pages/playground.py", title="Playground", icon=":material/landscape:", default=True),
          st.Page("pages/landscape.py", title="Basins & stationary points", icon=":material/scatter_plot:"),
@@ -27,4 +29,6 @@ else:
          st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:", url_path="learning-rate"),
          st.Page("pages/race.py", title="Optimizer race", icon=":material/sports_score:", url_path="race")]
     )
+    notice = st.container()  # above the page: what its link asked for and did not get (ui/links.py)
     page.run()
+    links.link_notice(notice, page.url_path)
