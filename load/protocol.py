@@ -65,6 +65,7 @@ class VirtualUser:
         self.ws_url = url.replace("http://", "ws://").replace("https://", "wss://") + "/_stcore/stream"
         self.query, self.page, self.widget = query, page, widget
         self.rng = random.Random(seed)
+        self.route = f"vu{seed}"  # the sticky-session cookie behind nginx (load/replicas.py), one per user
         self.states: dict[str, WidgetState] = {}
         self.options: dict[str, list[str]] = {}  # slider id -> its options' text (a select_slider) or []
         self.result = UserResult()
@@ -130,7 +131,7 @@ class VirtualUser:
         await asyncio.sleep(start_delay)
         try:
             async with connect(self.ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=30,
-                               ping_interval=None) as ws:
+                               ping_interval=None, additional_headers={"Cookie": f"descent_route={self.route}"}) as ws:
                 try:
                     self.result.first_load = await self._rerun(ws, None, FIRST_LOAD_TIMEOUT)
                 except TimeoutError:
