@@ -4,8 +4,8 @@ Streamlit's bound widgets (``bind="query-params"``) drop a value they cannot tak
 and also drop a value equal to the widget's default from the address bar, so the link after a run
 cannot tell the two apart. The check below compares the link as the session opened it with what
 each widget holds after the page's first complete run: a value the widget did not take, or a
-parameter no widget on the page reads, gets one sentence, shown above the page. Pages with their
-own link check (the playground's ``ui.panels.url_notices``) are left to it.
+parameter no widget on the page reads, gets one sentence, shown above the page. A value the page's
+own link check already reported (the playground's ``ui.panels.url_notices``) is not repeated.
 """
 
 from __future__ import annotations
@@ -57,6 +57,20 @@ def unused_values(raw: Mapping[str, str], state: Mapping[str, object]) -> list[s
     return notes
 
 
+def _not_reported(raw: Mapping[str, str]) -> dict[str, str]:
+    """The link values the playground's own check (``ui.urlstate.check_query``) says nothing about.
+
+    A value is reported when leaving it out of the link removes a message."""
+    from ui.controls import DEFAULT_OPTIMIZER, DEFAULT_SURFACE
+    from ui.urlstate import check_query
+
+    def said(params) -> int:
+        return len(check_query(params, DEFAULT_SURFACE, DEFAULT_OPTIMIZER)[0])
+
+    full = said(raw)
+    return {k: v for k, v in raw.items() if said({j: w for j, w in raw.items() if j != k}) == full}
+
+
 def link_notice(slot, page_path: str) -> None:
     """Call after the page ran: on the first complete run, check the link; show what was not used.
 
@@ -65,8 +79,8 @@ def link_notice(slot, page_path: str) -> None:
     """
     if NOTES not in st.session_state:
         raw = st.session_state.get(RAW) or {}
-        own = OWN_CHECK in st.session_state
-        st.session_state[NOTES] = (page_path, [] if own else unused_values(raw, st.session_state))
+        left = _not_reported(raw) if OWN_CHECK in st.session_state else raw
+        st.session_state[NOTES] = (page_path, unused_values(left, st.session_state))
     page, notes = st.session_state[NOTES]
     if notes and page == page_path:
         with slot:
