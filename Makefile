@@ -35,6 +35,13 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .jax_cache test-artifacts
 
 FUZZ_EXAMPLES ?= 10000
-fuzz: $(VENV)/.dev  ## hostile input at scale: >= 10,000 generated formulas per property, generated links per page
-	DESCENT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DESCENT_FUZZ_LINKS=40 $(BIN)/python -m pytest -q -p no:randomly \
+fuzz: $(VENV)/.dev  ## hostile input at scale: 10,000 generated formulas per property, generated links per page
+	DESCENT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DESCENT_FUZZ_LINKS=40 $(BIN)/python -m pytest -q --timeout=7200 \
 		tests/test_fuzz_formula.py tests/test_fuzz_links.py
+
+load: $(VENV)/.dev  ## virtual students over the websocket protocol: N = 1, 10, 30, 100 and a burst; 1 and 2 replicas
+	$(BIN)/python -m load && $(BIN)/python -m load --replicas 2
+
+REPLICAS ?= 2
+serve-replicas: $(VENV)/.runtime  ## nginx (Debian's) on :8080 in front of $(REPLICAS) servers, sticky sessions
+	$(BIN)/python -m load.replicas --replicas $(REPLICAS) --port 8080

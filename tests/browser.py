@@ -76,16 +76,9 @@ def streamlit_server(timeout: float = 90.0, script: str = "app.py"):
 
 
 def open_deep_link(playwright, url: str, path: str, height: int):
-    """Launch Chromium and open ``url + path``; returns ``(browser, page)``.
-
-    The entry page is opened first: a fresh server's first session runs Streamlit's legacy
-    ``pages/`` discovery before app.py calls ``st.navigation`` (README, Known issues), and a deep
-    link as the very first visit shows "page not found" or the page without the wide layout. Every
-    later visitor finds the server routed, which is what the tests check.
-    """
+    """Launch Chromium and open ``url + path`` directly (tests/test_browser_links.py checks this works
+    as a fresh server's very first visit); returns ``(browser, page)``."""
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     page = browser.new_page(viewport={"width": 1500, "height": height})
-    page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_selector(".js-plotly-plot", timeout=120_000)
     page.goto(url + path, wait_until="domcontentloaded")
     return browser, page
