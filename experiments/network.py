@@ -43,6 +43,7 @@ RACE_OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "
 DEFAULT_LR = {"gd": 0.1, "sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "rmsprop": 0.001,
               "adam": 0.001, "adamw": 0.001}
 METRICS = ("test_loss", "test_accuracy", "train_accuracy")
+MAX_EPOCHS = 500  # every epoch keeps a copy of the 9,610 weights (for the landscape's path)
 
 
 def init_params(seed: int, layers: tuple[int, ...] = LAYERS) -> dict[str, np.ndarray]:
@@ -146,6 +147,8 @@ def train_network(optimizer: str, hp: Mapping[str, float | np.ndarray] | None, e
     data = digits_data()
     batching = Batching.of(data.n_train, batch_size)
     _resolve_steps(batching, None, epochs)
+    if int(epochs) > MAX_EPOCHS:
+        raise ValueError(f"epochs must be a whole number from 0 to {MAX_EPOCHS}, got {epochs}")
     epochs = int(epochs)
     runs = _Runs.of(opt, hp, init_params(0), seed, 0.0, "constant", None)
     batched = np.ndim(seed) > 0 or runs.r > 1
@@ -164,7 +167,8 @@ def train_network(optimizer: str, hp: Mapping[str, float | np.ndarray] | None, e
     if not batched:
         rows, diverged = rows[:, 0], (None if diverged[0] < 0 else int(diverged[0]))
     m = rows[..., p + 4:]
-    return NetworkRun(optimizer, runs.hp, runs.seeds if batched else int(runs.seeds[0]), epochs, batching.size,
+    hp_out = runs.hp if batched else {k: float(np.ravel(v)[0]) for k, v in runs.hp.items()}
+    return NetworkRun(optimizer, hp_out, runs.seeds if batched else int(runs.seeds[0]), epochs, batching.size,
                       batching.per_epoch, rows[..., :p], rows[..., p], m[..., 0], m[..., 1], m[..., 2],
                       rows[..., p + 1], rows[1:, ..., p + 3], diverged, seconds, compile_seconds)
 

@@ -164,3 +164,53 @@ def test_pca_directions_span_the_path(trained):
     assert np.all(np.abs(pca.path[:, 0]) <= pca.alphas[-1]) and np.all(np.abs(pca.path[:, 1]) <= pca.betas[-1])
     rand = landscape(trained, "random", n=5)
     assert np.abs(pca.path).max() > 10 * np.abs(rand.path).max()  # random planes miss the path (Li et al.)
+
+
+def _cli(*argv):
+    import contextlib
+    import io
+    import json
+
+    from optim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["train", *argv])
+    return code, (json.loads(out.getvalue()) if code == 0 else None), err.getvalue()
+
+
+def test_cli_trains_and_prints_strict_json_per_epoch():
+    import json
+
+    code, out, _ = _cli("--dataset", "digits", "--optimizer", "momentum", "--lr", "0.01", "--momentum", "0.8",
+                        "--epochs", "2", "--batch-size", "64", "--seed", "3")
+    assert code == 0
+    assert out["hyperparameters"]["momentum"] == 0.8 and out["hyperparameters"]["nesterov"] is False
+    assert (out["epochs"], out["batch_size"], out["updates_per_epoch"], out["seed"]) == (2, 64, 23, 3)
+    assert out["backend"] in ("cpu", "gpu", "tpu") and out["seconds"] > 0
+    for key in ("train_loss", "test_loss", "test_accuracy", "train_accuracy"):
+        assert len(out[key]) == 3
+    run = train_network("momentum", {"lr": 0.01, "momentum": 0.8}, epochs=2, batch_size=64, seed=3)
+    np.testing.assert_allclose(out["test_accuracy"], run.test_accuracy, rtol=0, atol=0)
+    np.testing.assert_allclose(out["train_loss"], run.train_loss, rtol=1e-12)
+    json.dumps(out, allow_nan=False)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (("--dataset", "mnist"), "unknown dataset 'mnist'"),
+    (("--optimizer", "lbfgs"), "unknown optimizer"),
+    (("--lr", "-1"), "must be >= 0"),
+    (("--lr", "nan"), "--lr must be a finite number"),
+    (("--epochs", "1.5"), "--epochs must be a whole number from 0 to 500"),
+    (("--epochs", "9999"), "--epochs must be a whole number"),
+    (("--batch-size", "0"), "--batch-size must be a whole number of at least 1"),
+    (("--seed", "-3"), "--seed must be a whole number"),
+    (("--betas", "0.9"), "--betas takes two numbers"),
+    (("--surface", "bowl"), "unrecognized arguments"),
+])
+def test_cli_refuses_bad_input_in_one_line(argv, message):
+    base = {"--optimizer": "adam", "--epochs": "1"}
+    args = [a for k, v in base.items() if k not in argv for a in (k, v)] + list(argv)
+    code, out, err = _cli(*args)
+    assert code == 2 and out is None
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err
