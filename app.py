@@ -12,6 +12,7 @@ page = st.navigation(
      st.Page("pages/oned.py", title="One dimension", icon=":material/show_chart:", url_path="one-dimension"),
      st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:", url_path="learning-rate"),
      st.Page("pages/race.py", title="Optimizer race", icon=":material/sports_score:", url_path="race"),
-     st.Page("pages/stochastic.py", title="Learning from data", icon=":material/casino:", url_path="stochastic")]
+     st.Page("pages/stochastic.py", title="Learning from data", icon=":material/casino:", url_path="stochastic"),
+     st.Page("pages/network.py", title="A real network", icon=":material/neurology:", url_path="network")]
 )
 page.run()

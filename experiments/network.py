@@ -134,14 +134,15 @@ def _executable(code_name: str, batching: Batching, bucket: int, args: tuple):
 
 
 def train_network(optimizer: str, hp: Mapping[str, float | np.ndarray] | None, epochs: int, batch_size: int,
-                  seed=0) -> NetworkRun:
+                  seed=0, *, epoch_bucket: int | None = None) -> NetworkRun:
     """Train the 64-128-10 network on the digits' 1,437 training images with ``optimizer`` (a registry
     name) and hyperparameters ``hp`` (missing ones take the optimizer's defaults) for ``epochs`` epochs of
     mini-batches of ``batch_size``. ``seed`` sets both the initial weights and the batch order.
 
     An array of seeds or of hyperparameter values trains that many networks in one vmapped call (each
     seed its own start; one seed for several learning rates gives them all the same start and batches).
-    ``ValueError`` with one sentence on bad input.
+    ``epoch_bucket`` (at least ``epochs``) fixes the compiled record's length, so that a page's epochs slider
+    reuses one compiled loop. ``ValueError`` with one sentence on bad input.
     """
     opt = get_optimizer(optimizer)
     data = digits_data()
@@ -154,7 +155,7 @@ def train_network(optimizer: str, hp: Mapping[str, float | np.ndarray] | None, e
     batched = np.ndim(seed) > 0 or runs.r > 1
     starts = [init_params(s) for s in runs.seeds]
     w0 = {k: np.stack([s[k] for s in starts]) for k in starts[0]}
-    bucket = _epoch_bucket(epochs)
+    bucket = _epoch_bucket(epochs) if epoch_bucket is None else max(int(epoch_bucket), epochs)
     args = (data.x_train, data.y_train, w0, *runs.args[1:], np.int64(epochs))
     compiled, compile_seconds = _executable(opt.code_name, batching, bucket, args)
     t0 = time.perf_counter()
