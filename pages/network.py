@@ -87,6 +87,7 @@ accuracy = [dict(label=f"{n} η={lrs[n]:g}", train=r.train_accuracy, test=r.test
 left, right = st.columns(2)
 with left:
     st.subheader("Loss per epoch", help="Solid: the training images; dashed: the held-out test images.")
+    st.caption("Solid: the 1,437 training images. Dashed: the 360 test images.")
     chart.plotly_react(curves_figure(curves, metric="loss"), key="net_loss", config={"displayModeBar": False})
 with right:
     st.subheader("Accuracy per epoch")
@@ -112,12 +113,15 @@ shown = st.selectbox("network", chosen, key="show", bind="query-params",
 run = runs[shown]
 images, labels, predicted, confidence = predictions(run, 10)
 big = [np.kron(1.0 - img, np.ones((8, 8))) for img in images]  # dark ink on white, 64x64 pixels
-st.image(big, width=72, caption=[f"{'✓' if p == t else '✗'} says {p} ({100 * c:.0f} %), is {t}"
+st.caption(f"The first ten of the {data.n_test} test images (never trained on): the network's answer, its softmax "
+           "probability, and ✗ with the true digit where it is wrong.")
+st.image(big, width=84, caption=[f"{p} · {100 * c:.0f} %" if p == t else f"✗ {p} (is {t})"
                                  for p, t, c in zip(predicted, labels, confidence, strict=True)])
 
 st.subheader("The loss landscape around the trained weights")
-kind = st.radio("directions", DIRECTIONS, key="dirs", bind="query-params", horizontal=True,
-                format_func=DIRECTION_LABELS.get,
+# Plain names as options (a bound radio with format_func puts the shown label in the URL): ?dirs=pca.
+kind = st.radio("directions of the plane", DIRECTIONS, key="dirs", bind="query-params", horizontal=True,
+                captions=[DIRECTION_LABELS[d] for d in DIRECTIONS],
                 help="Random: two Gaussian directions, each unit's weights scaled to the trained unit's norm "
                      "(Li et al., 2018), biases fixed. PCA: the two directions along which the per-epoch weights "
                      "moved most.", **controls.initial_index("dirs", list(DIRECTIONS), "random"))
