@@ -4,7 +4,7 @@
     python -m benchmarks --quick         # smoke run: fewer repeats, no 50,000 steps, no 512x512, no browser
     python -m benchmarks --only single,recompiles
 
-Sections: single, batched, data, recompiles, interaction, browser. A partial or quick run writes
+Sections: single, batched, data, network, recompiles, interaction, browser. A partial or quick run writes
 ``benchmarks/results-local.json`` (git-ignored) unless ``--out`` says otherwise, so the committed
 ``results.json`` always holds a full run. With ``JAX_PLATFORMS=cuda`` the same suite runs on a GPU
 and the backend is recorded.
@@ -23,7 +23,7 @@ import surfaces  # noqa: F401  (float64 on, before anything traces)
 from benchmarks import report
 from benchmarks.common import machine, now_iso, versions
 
-SECTIONS = ("single", "batched", "data", "recompiles", "interaction", "browser")
+SECTIONS = ("single", "batched", "data", "network", "recompiles", "interaction", "browser")
 HERE = Path(__file__).resolve().parent
 
 
@@ -41,6 +41,10 @@ def _section(name: str, quick: bool) -> list[dict]:
         from benchmarks import data
 
         return data.run(quick)
+    if name == "network":
+        from benchmarks import network
+
+        return network.run(quick)
     if name == "recompiles":
         from benchmarks import recompiles
 
