@@ -34,7 +34,7 @@ from jax.flatten_util import ravel_pytree
 
 import surfaces  # noqa: F401  (switches float64 on before anything traces)
 from optim import get_optimizer
-from optim.stochastic import Batching, _epoch_bucket, _resolve_steps, _Runs, compiled_train_epochs
+from optim.stochastic import Batching, _epoch_bucket, _objective, _resolve_steps, _Runs, epoch_batches
 from surfaces.datasets import digits_data
 
 LAYERS = (64, 128, 10)
@@ -103,7 +103,6 @@ class NetworkRun:
     test_loss: np.ndarray  # (epochs + 1, [R])
     test_accuracy: np.ndarray  # (epochs + 1, [R]), fraction in [0, 1]
     train_accuracy: np.ndarray  # (epochs + 1, [R])
-    grad_norm: np.ndarray  # (epochs + 1, [R]): the full training gradient's norm
     batch_loss: np.ndarray  # (epochs, [R]): the mean of each epoch's batch losses
     diverged_at: int | np.ndarray | None  # first epoch with non-finite weights or loss (batched: -1 = never)
     seconds: float  # wall time of the training call (all runs of the call together), compile excluded
@@ -118,16 +117,61 @@ def _unravel():
     return ravel_pytree(init_params(0))[1]
 
 
-_EXECUTABLES: dict = {}  # (optimizer code, batching, epoch bucket, runs) -> (compiled loop, compile seconds)
+def _loop(fns, batching: Batching, bucket: int, x, y, x_test, y_test, w0, hp, key, n_epochs):
+    """``optim.stochastic._train_epochs`` for this network, the same updates (``test_network`` checks them
+    equal), with a lighter record: at each epoch's end one forward pass over the training images (loss and
+    accuracy) and one over the test images, instead of the full training gradient ``train_epochs`` also
+    evaluates for its gradient norm (that backward pass over 1,437 images cost as much as the epoch's 45
+    updates). Record row: the flat weights, then train loss, train accuracy, test loss, test accuracy and
+    the epoch's mean batch loss; one packed buffer (DESIGN.md: several buffers sent XLA:CPU's loop body
+    through its concurrent executor)."""
+    value_and_grad = jax.value_and_grad(_objective(sample_loss))
+    nb = batching.per_epoch
+
+    def row(w, batch_loss):
+        train_loss, train_acc = _evaluate(w, x, y)
+        test_loss, test_acc = _evaluate(w, x_test, y_test)
+        return jnp.concatenate([ravel_pytree(w)[0], jnp.stack([train_loss, train_acc, test_loss, test_acc,
+                                                               batch_loss])])
+
+    first = row(w0, jnp.nan)
+    record = jnp.zeros((bucket + 1, first.size)).at[0].set(first)
+
+    def epoch(carry):
+        e, w, state, record = carry
+        idx, weight = epoch_batches(key, e, batching)
+
+        def update(c, j):
+            w, state = c
+            f_batch, g = value_and_grad(w, x[idx[j]], y[idx[j]], weight[j], 0.0)
+            w, state = fns.update(g, state, w, hp, e * nb + j + 1)
+            return (w, state), f_batch
+
+        (w, state), batch_losses = lax.scan(update, (w, state), jnp.arange(nb))
+        record = record.at[e + 1].set(row(w, jnp.mean(batch_losses)))
+        return e + 1, w, state, record
+
+    carry = (jnp.asarray(0, jnp.int64), w0, fns.init(w0, hp), record)
+    return lax.while_loop(lambda c: c[0] < n_epochs, epoch, carry)[-1]
+
+
+@lru_cache(maxsize=64)
+def _compiled_loop(code_name: str, batching: Batching, bucket: int):
+    """``fn(x, y, x_test, y_test, w0, hp, keys, n_epochs)`` vmapped over the run axis of w0, hp and keys."""
+    fns = get_optimizer(code_name).fns
+    one = partial(_loop, fns, batching, bucket)
+    return jax.jit(jax.vmap(one, in_axes=(None, None, None, None, 0, 0, 0, None)))
+
+
+_EXECUTABLES: dict = {}  # (optimizer code, batching, epoch bucket, argument shapes) -> (executable, compile s)
 
 
 def _executable(code_name: str, batching: Batching, bucket: int, args: tuple):
-    key = (code_name, batching, bucket, jax.tree.map(lambda a: (np.shape(a), str(a.dtype)), args))
-    key = (code_name, batching, bucket, str(key[3]))
+    shapes = str(jax.tree.map(lambda a: (np.shape(a), str(a.dtype)), args))
+    key = (code_name, batching, bucket, shapes)
     if key not in _EXECUTABLES:
-        fn = compiled_train_epochs(sample_loss, test_metrics, code_name, "constant", batching, bucket, True)
         t0 = time.perf_counter()
-        compiled = fn.lower(*args).compile()
+        compiled = _compiled_loop(code_name, batching, bucket).lower(*args).compile()
         _EXECUTABLES[key] = (compiled, time.perf_counter() - t0)
         return _EXECUTABLES[key]
     return _EXECUTABLES[key][0], 0.0
@@ -156,7 +200,8 @@ def train_network(optimizer: str, hp: Mapping[str, float | np.ndarray] | None, e
     starts = [init_params(s) for s in runs.seeds]
     w0 = {k: np.stack([s[k] for s in starts]) for k in starts[0]}
     bucket = _epoch_bucket(epochs) if epoch_bucket is None else max(int(epoch_bucket), epochs)
-    args = (data.x_train, data.y_train, w0, *runs.args[1:], np.int64(epochs))
+    _, hp_, _, _, keys = runs.args
+    args = (data.x_train, data.y_train, data.x_test, data.y_test, w0, hp_, keys, np.int64(epochs))
     compiled, compile_seconds = _executable(opt.code_name, batching, bucket, args)
     t0 = time.perf_counter()
     record = np.asarray(compiled(*args))[:, : epochs + 1]  # (R, epochs + 1, cols)
@@ -167,11 +212,11 @@ def train_network(optimizer: str, hp: Mapping[str, float | np.ndarray] | None, e
     rows = np.swapaxes(record, 0, 1)  # (epochs + 1, R, cols)
     if not batched:
         rows, diverged = rows[:, 0], (None if diverged[0] < 0 else int(diverged[0]))
-    m = rows[..., p + 4:]
+    m = rows[..., p:]  # train loss, train accuracy, test loss, test accuracy, mean batch loss
     hp_out = runs.hp if batched else {k: float(np.ravel(v)[0]) for k, v in runs.hp.items()}
     return NetworkRun(optimizer, hp_out, runs.seeds if batched else int(runs.seeds[0]), epochs, batching.size,
-                      batching.per_epoch, rows[..., :p], rows[..., p], m[..., 0], m[..., 1], m[..., 2],
-                      rows[..., p + 1], rows[1:, ..., p + 3], diverged, seconds, compile_seconds)
+                      batching.per_epoch, rows[..., :p], m[..., 0], m[..., 2], m[..., 3], m[..., 1],
+                      m[1:, ..., 4], diverged, seconds, compile_seconds)
 
 
 def train_race(choices: Mapping[str, float], epochs: int, batch_size: int, seed: int = 0) -> dict[str, NetworkRun]:

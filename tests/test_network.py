@@ -85,6 +85,23 @@ def test_one_epoch_equals_torch_optim_on_the_same_network_and_batches(optimizer,
     assert abs(run.train_loss[1] - float(np.mean(sample_loss(ours, d.x_train, d.y_train)))) < 1e-12
 
 
+@pytest.mark.parametrize("optimizer,hp", [("adam", {"lr": 0.002}), ("nesterov", {"lr": 0.02})])
+def test_the_network_loop_is_train_epochs_with_a_lighter_record(optimizer, hp):
+    from experiments.network import test_metrics
+    from optim import get_optimizer
+    from optim.stochastic import train_epochs
+
+    d = digits_data()
+    ours = train_network(optimizer, hp, epochs=3, batch_size=100, seed=4)
+    theirs = train_epochs(sample_loss, (d.x_train, d.y_train), get_optimizer(optimizer), hp, init_params(4),
+                          epochs=3, batch_size=100, seeds=4, metrics=test_metrics)
+    np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(ours.train_loss, theirs.loss, rtol=1e-12)
+    np.testing.assert_allclose(ours.batch_loss, theirs.batch_loss, rtol=1e-12)
+    np.testing.assert_allclose(np.stack([ours.test_loss, ours.test_accuracy, ours.train_accuracy], axis=1),
+                               theirs.metrics, rtol=1e-12)
+
+
 def test_adam_reaches_95_percent_test_accuracy_in_20_epochs():
     run = train_network("adam", {"lr": 0.001}, epochs=20, batch_size=32, seed=0)
     assert run.test_accuracy[-1] >= 0.95, run.test_accuracy
