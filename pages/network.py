@@ -46,12 +46,12 @@ st.caption(
 )
 
 with st.sidebar:
-    chosen = st.multiselect("optimizers", RACE_OPTIMIZERS, key="opts", bind="query-params", max_selections=7,
+    chosen = st.multiselect("optimizers (1 to 7)", RACE_OPTIMIZERS, key="opts", bind="query-params", max_selections=7,
                             help="Train these side by side: the same initial weights, the same batches.",
                             default=DEFAULT_OPTIMIZERS)
     lrs = {}
     for name in chosen:
-        lrs[name] = st.select_slider(f"η for {name}", LR_CHOICES, key=f"lr_{name}", bind="query-params",
+        lrs[name] = st.select_slider(f"η for {name} (0.0001 to 1)", LR_CHOICES, key=f"lr_{name}", bind="query-params",
                                      help=f"{get_optimizer(name).title}: learning rate, from 0.0001 to 1.",
                                      **controls.initial(f"lr_{name}", _lr_default(name)))
     epochs = st.slider(f"epochs (1 to {MAX_EPOCHS})", 1, MAX_EPOCHS, key="epochs", bind="query-params",

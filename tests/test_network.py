@@ -231,3 +231,21 @@ def test_cli_refuses_bad_input_in_one_line(argv, message):
     code, out, err = _cli(*args)
     assert code == 2 and out is None
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err
+
+
+def test_the_figures_are_valid_plotly(trained):
+    import plotly.graph_objects as go
+
+    from viz.network import curves_figure, landscape_contour, landscape_surface, on_surface
+
+    runs = [dict(label="adam", train=trained.train_loss, test=trained.test_loss)]
+    ls = landscape(trained, "pca", n=7)
+    for fig in (curves_figure(runs, metric="loss"), curves_figure(runs, metric="accuracy"),
+                landscape_contour(ls.alphas, ls.betas, ls.loss, ls.path, kind="pca", explained=ls.explained),
+                landscape_surface(ls.alphas, ls.betas, ls.loss, ls.path, kind="random")):
+        go.Figure(fig.to_dict())  # the validating constructor: a misspelt property fails here
+    # The path drawn on the 3-D surface sits on it: at grid nodes, exactly the slice's values.
+    nodes = np.array([[ls.alphas[2], ls.betas[5]], [ls.alphas[0], ls.betas[0]]])
+    np.testing.assert_allclose(on_surface(ls.alphas, ls.betas, ls.loss, nodes), [ls.loss[5, 2], ls.loss[0, 0]])
+    with pytest.raises(ValueError):
+        curves_figure(runs, metric="speed")
