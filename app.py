@@ -34,7 +34,8 @@ else:
                  url_path="regularization"),
          st.Page("pages/federated.py", title="Federated learning", icon=":material/hub:", url_path="federated"),
          st.Page("pages/gradients.py", title="How gradients are computed", icon=":material/functions:",
-                 url_path="gradients")]
+                 url_path="gradients"),
+         st.Page("pages/network.py", title="A real network", icon=":material/neurology:", url_path="network")]
     )
     notice = st.container()  # above the page: what its link asked for and did not get (ui/links.py)
     page.run()

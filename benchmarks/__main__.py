@@ -4,8 +4,8 @@
     python -m benchmarks --quick         # smoke run: fewer repeats, no 50,000 steps, no 512x512, no browsers
     python -m benchmarks --only single,recompiles
 
-Sections: single, batched, data, pages, recompiles, interaction, browser, load (first visits in fresh
-browser contexts, side by side with a one-chart hello page). A partial or quick run writes
+Sections: single, batched, data, network, pages, recompiles, interaction, browser, load (first visits
+in fresh browser contexts, side by side with a one-chart hello page). A partial or quick run writes
 ``benchmarks/results-local.json`` (git-ignored) unless ``--out`` says otherwise, so the committed
 ``results.json`` always holds a full run. With ``JAX_PLATFORMS=cuda`` the same suite runs on a GPU
 and the backend is recorded.
@@ -24,7 +24,7 @@ import surfaces  # noqa: F401  (float64 on, before anything traces)
 from benchmarks import report
 from benchmarks.common import machine, now_iso, versions
 
-SECTIONS = ("single", "batched", "data", "pages", "recompiles", "interaction", "browser", "load")
+SECTIONS = ("single", "batched", "data", "network", "pages", "recompiles", "interaction", "browser", "load")
 HERE = Path(__file__).resolve().parent
 
 
@@ -42,6 +42,10 @@ def _section(name: str, quick: bool) -> list[dict]:
         from benchmarks import data
 
         return data.run(quick)
+    if name == "network":
+        from benchmarks import network
+
+        return network.run(quick)
     if name == "pages":  # the heavier pages' own computations: first call (compiles) and steady
         from benchmarks import federated, regularization
 
