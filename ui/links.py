@@ -21,9 +21,42 @@ OWN_CHECK = "url_messages"  # set by ui.panels.url_notices on the pages that che
 
 
 def remember_link() -> None:
-    """Call at the top of the entry file: keeps the link the session was opened with."""
+    """Call at the top of the entry file: keeps the link the session was opened with.
+
+    A number that is not finite ("inf", "nan", "1e999") is taken out of the link before any widget
+    reads it: Streamlit's whole-number input turns "inf" into an OverflowError while seeding itself
+    from the URL (found by tests/test_fuzz_links.py). The notice then reports it like any unused value.
+    """
     if RAW not in st.session_state:
         st.session_state[RAW] = st.query_params.to_dict()
+        bad = [k for k, v in st.session_state[RAW].items() if k != "formula" and _not_finite(v)]
+        if bad:
+            _forget_initial(bad)
+
+
+def _forget_initial(keys: list[str]) -> None:
+    """Remove ``keys`` from the link, also from the copy widgets seed themselves from on the first run.
+
+    Streamlit 1.67 seeds bound widgets from ``QueryParams._initial_query_params``, a private snapshot;
+    deleting from ``st.query_params`` alone does not reach it. Guarded, so a Streamlit without it only
+    loses this protection (the number input's OverflowError), nothing else.
+    """
+    from streamlit.runtime.state.session_state_proxy import get_session_state
+
+    for key in keys:
+        del st.query_params[key]
+    with get_session_state().query_params() as qp:
+        initial = getattr(qp, "_initial_query_params", None)
+        if isinstance(initial, dict):
+            for key in keys:
+                initial.pop(key, None)
+
+
+def _not_finite(raw: str) -> bool:
+    try:
+        return not math.isfinite(float(raw))
+    except (ValueError, OverflowError):
+        return False
 
 
 def _took(raw: str, value) -> bool:
