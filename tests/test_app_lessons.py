@@ -120,3 +120,12 @@ def test_without_present_nothing_changes():
     assert at.toggle(key=display.TOGGLE).value is False
     styles = "\n".join(h.proto.body for h in at.get("html"))
     assert "st-key-" not in styles and "22px" not in styles
+
+
+@pytest.mark.parametrize("page, surface", [("pages/race.py", "rosenbrock"), ("pages/landscape.py", "himmelblau")])
+def test_present_alone_keeps_a_pages_first_visit(page, surface):
+    at = new_session(present="1")
+    at.switch_page(page)
+    at.run()
+    no_exception(at)
+    assert at.session_state["surface"] == surface
