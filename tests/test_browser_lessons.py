@@ -110,3 +110,18 @@ def test_hide_and_presentation_mode(browser, server):
     assert hidden.locator('[data-testid="stExpandSidebarButton"]').count() == 0 or not hidden.locator(
         '[data-testid="stExpandSidebarButton"]').is_visible()
     hidden.close()
+
+
+def test_the_sidebar_toggle_turns_presentation_mode_on_and_into_the_link(browser, server):
+    page = open_page(browser, server, "/?lr=0.01", width=1280, height=800)
+    page.wait_for_function(DRAWN, arg=4, timeout=120_000)
+    assert page.locator('[data-testid="stSidebar"]').bounding_box()["width"] > 200
+    page.get_by_text("Presentation mode").click()
+    page.wait_for_function("() => location.search.includes('present=1')", timeout=30_000)
+    page.wait_for_function("() => getComputedStyle(document.documentElement).fontSize === '22px'", timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stSidebar\"]').getBoundingClientRect().right <= 1",
+        timeout=30_000)
+    assert "lr=0.01" in page.evaluate("location.search")  # the page's own state stays in the link
+    assert page.locator(NO_EXCEPTION).count() == 0
+    page.close()
