@@ -67,7 +67,7 @@ def test_a_lesson_card_opens_its_page_in_its_state(browser, server):
     assert "0.15" in lr.inner_text(), lr.inner_text()
     page.screenshot(path=str(ARTIFACTS / "lesson-divergence.png"))
 
-    page.go_back()
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Lessons").click()  # back through the sidebar
     page.wait_for_selector('[class*="st-key-lesson_"]', timeout=60_000)
     page.locator('[class*="st-key-lesson_"]', has_text="The quartic's two minima").get_by_role("link").click()
     page.wait_for_function("() => location.pathname.endsWith('/one-dimension')", timeout=30_000)
@@ -98,6 +98,9 @@ def test_hide_and_presentation_mode(browser, server):
     assert text >= 1.3 * plain_text, (text, plain_text)
     assert chart["font"] >= 1.4 * plain_chart["font"], (chart, plain_chart)
     assert chart["line"] >= 1.9 * plain_chart["line"], (chart, plain_chart)
+    caption = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first
+    rgb = [int(c) for c in caption.evaluate("e => getComputedStyle(e).color").strip("rgba()").split(",")[:3]]
+    assert sum(rgb) <= 3 * 0x40, rgb  # captions dark enough to read on a projector, not Streamlit's grey
     sidebar = page.locator('[data-testid="stSidebar"]')
     assert sidebar.get_attribute("aria-expanded") == "false" or sidebar.bounding_box()["width"] < 5
     ARTIFACTS.mkdir(exist_ok=True)

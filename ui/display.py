@@ -40,7 +40,8 @@ html { font-size: 22px; }
 [data-testid="stMain"] { color: #000000; }
 [data-testid="stMain"] h1, [data-testid="stMain"] h2, [data-testid="stMain"] h3 { color: #000000; font-weight: 800; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { line-height: 1.45; }
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #222222; font-size: 0.95rem; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"], [data-testid="stMain"] [data-testid="stCaptionContainer"] p
+  { color: #222222 !important; font-size: 0.95rem; }
 [data-testid="stWidgetLabel"] p { font-weight: 700; color: #000000; }
 [data-testid="stAlert"] p { color: #000000; }
 """
