@@ -68,6 +68,9 @@ def test_every_lesson_link_opens_its_page_in_its_state(lesson):
     at.run()
     no_exception(at)
     assert not link_problems(at), link_problems(at)
+    shown = "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption]
+                      + [a.body for a in (*at.success, *at.info, *at.warning, *at.error)])
+    assert lesson.shows in shown, (lesson.title, lesson.shows)
     for key, raw in lesson.query.items():
         assert key in at.session_state, f"{lesson.title}: no control reads {key}="
         assert same(at.session_state[key], raw), (lesson.title, key, at.session_state[key], raw)

@@ -34,6 +34,7 @@ class Lesson:
     page: str  # the page file, as app.py registers it
     query: dict[str, str] = field(default_factory=dict)
     source: str = ""  # where the course says it
+    shows: str = ""  # text the opened page shows in this state (the test checks it: the card's claim holds)
 
     def available(self) -> bool:
         """The page is part of this app (a lesson for a page not merged yet is not shown)."""
@@ -54,6 +55,7 @@ LESSONS: tuple[Lesson, ...] = (
         "near (0.35, 0.69), exactly as in the text. After 200 steps the point is about (0.03, 0.06); the step table "
         "and the loss curve show the steps shrinking as the gradient does.",
         "pages/playground.py", {**EXAMPLE_312, "lr": "0.01"}, "Section 3.1.2",
+        shows="Final point **(0.03109, 0.06218)**",
     ),
     Lesson(
         "Learning rate too small",
@@ -72,6 +74,7 @@ LESSONS: tuple[Lesson, ...] = (
         "With η = 0.15 the first step lands on the steep outer wall, where the gradient is larger still. Each step "
         "overshoots more until the numbers overflow, and the page names the step where the run diverged.",
         "pages/playground.py", {**EXAMPLE_312, "lr": "0.15", "steps": "20"}, "Section 3.1.3",
+        shows="Diverged at step 8",
     ),
     Lesson(
         "Every learning rate at once",
@@ -81,18 +84,21 @@ LESSONS: tuple[Lesson, ...] = (
         "pages/learning_rate.py", {"surface": "bowl", "opt": "gd"}, "Section 3.1.3",
     ),
     Lesson(
-        "A schedule tames a too-big learning rate",
-        "η = 0.1 overshoots on Example 3.1.2; a step schedule halves η every 20 steps. Watch the step-size curve "
-        "fall in steps and the path stop bouncing across the minimum once η is small enough.",
+        "Halve η when the loss stops falling",
+        "η = 0.15 diverges at step 8 with a constant step (the card above). The plateau schedule applies the "
+        "course's own heuristic, halving η whenever the loss fails to decrease: watch the step-size curve drop "
+        "after the first overshoots and the run settle near the minimum instead of overflowing.",
         "pages/playground.py",
-        {**EXAMPLE_312, "lr": "0.1", "steps": "100", "sched": "step", "step_size": "20", "gamma": "0.5"},
-        "Section 3.1.3 (training schedules); Learning rate schedule",
+        {**EXAMPLE_312, "lr": "0.15", "steps": "100", "sched": "plateau", "factor": "0.5", "patience": "0"},
+        "Section 3.1.3 (training schedules); Learning rate schedule", shows="After 100 steps",
     ),
     Lesson(
         "The quartic's two minima (Example 3.1.3)",
-        "f(w) = w⁴/3 − w³/2 − w² + w has minima at w = −1 and w = 2, with a maximum at w = 0.375 between them. "
-        "Start at w₀ = 0.3 and GD ends at −1; move w₀ past 0.375 and it ends at 2: the answer depends on the start.",
+        "f(w) = w⁴/3 − w³/2 − w² + w has two minima, near w = −1.03 and w = 1.74 (the text rounds them to −1 "
+        "and 2), with a maximum at w ≈ 0.418 between them. Start at w₀ = 0.3 and GD ends in the left one; move w₀ "
+        "past 0.418 and it ends in the right one: the answer depends on the start.",
         "pages/oned.py", {"curve": "quartic", "w0": "0.3"}, "Section 3.1.4, Example 3.1.3",
+        shows="w^* = −1.0322",
     ),
     Lesson(
         "Basins: where each start ends",
@@ -138,7 +144,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "SGD and mini-batches",
         "Batch GD uses every sample for each step, SGD one, mini-batch SGD a handful: cheaper steps, noisier paths. "
-        "Switch the x-axis between epochs and gradient evaluations to see which gets there for less work.",
+        "Switch the x-axis between updates, epochs and samples processed to see which gets there for less work.",
         "pages/stochastic.py", {"data": "line", "b": "8"}, "Section 3.2.1 and 3.2.2",
     ),
     Lesson(
@@ -162,10 +168,11 @@ LESSONS: tuple[Lesson, ...] = (
     ),
     Lesson(
         "Descent with a finite-difference gradient",
-        "The playground's descent with forward differences and a large step h = 0.05: the gradient is off by "
-        "about h times the curvature. Set h to 1e-8 or back to reverse-mode AD and compare where the run ends.",
+        "Example 3.1.2 with forward differences and a large step h = 0.05: each gradient is off by about h/2 "
+        "times the curvature, so after 200 steps the run ends near (0.016, 0.039), not at the course's "
+        "(0.03, 0.06). Set h to 1e-08, or the method back to reverse-mode AD, and the course's path returns.",
         "pages/playground.py", {**EXAMPLE_312, "lr": "0.01", "grad": "fd-forward", "fd_h": "5e-02"},
-        "How to compute the gradient? (lecture notes)",
+        "How to compute the gradient? (lecture notes)", shows="Final point **(0.01619, 0.03875)**",
     ),
     Lesson(
         "A real network",
