@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean fuzz load serve-replicas
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,15 @@ bench: $(VENV)/.dev  ## side-by-side speed runs (not part of make test)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .jax_cache test-artifacts
+
+FUZZ_EXAMPLES ?= 10000
+fuzz: $(VENV)/.dev  ## hostile input at scale: 10,000 generated formulas per property, generated links per page
+	DESCENT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DESCENT_FUZZ_LINKS=40 $(BIN)/python -m pytest -q --timeout=7200 \
+		tests/test_fuzz_formula.py tests/test_fuzz_links.py
+
+load: $(VENV)/.dev  ## virtual students over the websocket protocol: N = 1, 10, 30, 100 and a burst; 1 and 2 replicas
+	$(BIN)/python -m load && $(BIN)/python -m load --replicas 2
+
+REPLICAS ?= 2
+serve-replicas: $(VENV)/.runtime  ## nginx (Debian's) on :8080 in front of $(REPLICAS) servers, sticky sessions
+	$(BIN)/python -m load.replicas --replicas $(REPLICAS) --port 8080

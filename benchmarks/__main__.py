@@ -1,10 +1,11 @@
 """``python -m benchmarks`` (``make bench``): every speed claim measured side by side, in one run.
 
     python -m benchmarks                 # everything (about 4 minutes on 2 cores), writes results.json
-    python -m benchmarks --quick         # smoke run: fewer repeats, no 50,000 steps, no 512x512, no browser
+    python -m benchmarks --quick         # smoke run: fewer repeats, no 50,000 steps, no 512x512, no browsers
     python -m benchmarks --only single,recompiles
 
-Sections: single, batched, data, recompiles, interaction, browser. A partial or quick run writes
+Sections: single, batched, data, network, pages, recompiles, interaction, browser, load (first visits
+in fresh browser contexts, side by side with a one-chart hello page). A partial or quick run writes
 ``benchmarks/results-local.json`` (git-ignored) unless ``--out`` says otherwise, so the committed
 ``results.json`` always holds a full run. With ``JAX_PLATFORMS=cuda`` the same suite runs on a GPU
 and the backend is recorded.
@@ -23,7 +24,7 @@ import surfaces  # noqa: F401  (float64 on, before anything traces)
 from benchmarks import report
 from benchmarks.common import machine, now_iso, versions
 
-SECTIONS = ("single", "batched", "data", "recompiles", "interaction", "browser")
+SECTIONS = ("single", "batched", "data", "network", "pages", "recompiles", "interaction", "browser", "load")
 HERE = Path(__file__).resolve().parent
 
 
@@ -41,6 +42,17 @@ def _section(name: str, quick: bool) -> list[dict]:
         from benchmarks import data
 
         return data.run(quick)
+    if name == "network":
+        from benchmarks import network
+
+        return network.run(quick)
+    if name == "pages":  # the heavier pages' own computations: first call (compiles) and steady
+        from benchmarks import federated, regularization
+
+        reg_rows = [{"section": "pages", "case": f"regularization: {r.pop('name')}", **r}
+                    for r in regularization.run(2 if quick else 5)]
+        fed_rows = [{**r, "section": "pages", "case": f"federated: {r['case']}"} for r in federated.run(quick)]
+        return [*reg_rows, *fed_rows]
     if name == "recompiles":
         from benchmarks import recompiles
 
@@ -53,6 +65,10 @@ def _section(name: str, quick: bool) -> list[dict]:
         from benchmarks import browser
 
         return browser.run(quick)
+    if name == "load":
+        from benchmarks import load
+
+        return load.run(quick)
     raise ValueError(name)
 
 
@@ -66,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(only) - set(SECTIONS))
     if unknown:
         ap.error(f"unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
-    chosen = [s for s in SECTIONS if (not only or s in only) and not (args.quick and s == "browser" and not only)]
+    browsers = ("browser", "load")
+    chosen = [s for s in SECTIONS if (not only or s in only) and not (args.quick and s in browsers and not only)]
     out = args.out or HERE / ("results.json" if not (args.quick or only) else "results-local.json")
 
     results = {"date": now_iso(), "machine": machine(), "versions": versions(),

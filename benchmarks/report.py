@@ -94,6 +94,28 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                     [[r["case"], r["impl"], _ms(r.get("compile_s")), _ms(r["steady_s"]), _rate(r["steps_per_s"]),
                       _x(r.get("x_vs_numpy")), _x(r.get("x_vs_torch")), _x(r.get("x_vs_optax")), _check(r)]
                      for r in rows]))
+    rows = _rows(results, "network")
+    if rows:
+        def acc(r):
+            return f"{100 * r['test_accuracy']:.1f} %" if r.get("test_accuracy") is not None else "-"
+
+        def weights(r):
+            c = r.get("check") or {}
+            if "max_dev" in c and c.get("ok") is None:
+                return f"float32: max dev {c['max_dev']:.1e} (not compared)"
+            return _check(r) if c else "-"
+
+        out.append(("The digits network: 64-128-10 MLP, 1,437 training images, float64 unless noted",
+                    ["case", "implementation", "compile", "steady", "vs torch (f64)", "vs torch (f32)", "vs NumPy",
+                     "test accuracy", "weights check"],
+                    [[r["case"], r["impl"], _ms(r.get("compile_s")), _ms(r["steady_s"]), _x(r.get("x_vs_torch")),
+                      _x(r.get("x_vs_torch32")), _x(r.get("x_vs_numpy")), acc(r), weights(r)]
+                     for r in rows]))
+    rows = _rows(results, "pages")
+    if rows:
+        out.append(("Page computations: first call (compiles included) and steady (best of a few)",
+                    ["case", "first call", "steady"],
+                    [[r["case"], _ms(r.get("first_s")), _ms(r.get("steady_s"))] for r in rows]))
     rows = _rows(results, "recompiles")
     if rows:
         out.append(("Recompiles (JAX compile log)", ["case", "what", "compilations", "expected", "ok"],
@@ -137,6 +159,23 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
 
         out.append(("Browser: headless Chromium (software WebGL), real server",
                     ["case", "p50 / time", "p95", "notes"], [[r["case"], *cells(r)] for r in rows]))
+    rows = _rows(results, "load")
+    if rows:
+        def load_cells(r):
+            if "error" in r:
+                return ["-", "-", "-", r["error"]]
+            parts = [f"DOMContentLoaded {r['dcl_p50_ms']:.0f} ms" if r.get("dcl_p50_ms") else None,
+                     f"plotly.js fetched {r['plotly_js_end_p50_ms']:.0f} ms" if r.get("plotly_js_end_p50_ms") else None,
+                     f"first figure received {r['figure_arrived_p50_ms']:.0f} ms"
+                     if r.get("figure_arrived_p50_ms") else None,
+                     f"{_kb(r['js_bytes'])} of JavaScript" if r.get("js_bytes") else None]
+            return [f"{r['p50_ms'] / 1e3:.2f} s", f"{r['min_ms'] / 1e3:.2f}-{r['max_ms'] / 1e3:.2f} s",
+                    f"{r['vs_hello']:.2f}x" if r.get("vs_hello") else "-",
+                    ", ".join(p for p in parts if p) + f" (p50 of {r['samples']})"]
+
+        out.append(("First visit: goto -> first chart, fresh browser context, warm server",
+                    ["page", "p50", "range", "vs hello", "where the time goes (p50)"],
+                    [[r["case"].split(": ", 1)[-1], *load_cells(r)] for r in rows]))
     tg = results.get("targets")
     if tg:
         out.append(("Targets", ["target", "goal", "measured", "met"],
@@ -180,6 +219,15 @@ def targets(results: dict) -> list[dict]:
     race = _find(rows, section="data", impl="Descent train_sizes()")
     add("4 batch sizes x 16 seeds x 50 epochs, one call", "<= 0.3 s", _ms(race["steady_s"]) if race else "-",
         race["steady_s"] <= 0.3 if race else None)
+    net = _find(rows, section="network", impl="Descent train_network() (jit")
+    add("network: Adam 20 epochs x 1,437 images, B = 32, after compile", "<= 1 s",
+        _ms(net["steady_s"]) if net else "-", net["steady_s"] <= 1.0 if net else None)
+    add("network: Adam training vs the same PyTorch loop (its faster thread setting)", ">= 5x",
+        f"{_x(net['x_vs_torch'])} (float64), {_x(net['x_vs_torch32'])} (float32)" if net else "-",
+        min(net["x_vs_torch"], net["x_vs_torch32"]) >= 5 if net else None)
+    sl = _find(rows, section="network", case="41 x 41 slice, random", impl="float32")
+    add("network: 41 x 41 landscape slice on 1,437 images (float32)", "<= 1 s", _ms(sl["steady_s"]) if sl else "-",
+        sl["steady_s"] <= 1.0 if sl else None)
     rc = [r for r in rows if r.get("section") == "recompiles" and "random" in r.get("case", "")]
     add("compiles on hyperparameter / start changes", "0",
         ", ".join(f"{r['impl']}: {r['compiles']}" for r in rc) or "-", all(r["ok"] for r in rc) if rc else None)
@@ -200,6 +248,10 @@ def targets(results: dict) -> list[dict]:
     cold = _find(rows, section="browser", case="empty JAX compile cache")
     add("cold start: process start -> first chart", "<= 6 s", f"{cold['first_chart_s']:.1f} s" if cold else "-",
         cold["first_chart_s"] <= 6 if cold else None)
+    loads = [r for r in rows if r.get("section") == "load" and r.get("vs_hello") and "hello" not in r["case"]]
+    add("first visit (fresh context): every page within 1.3x of a one-chart hello page", "<= 1.3x",
+        "; ".join(f"{r['case'].split(': ', 1)[-1]} {r['vs_hello']:.2f}x" for r in loads) or "-",
+        all(r["vs_hello"] <= 1.3 for r in loads) if loads else None)
     three = _find(rows, section="interaction", case="first visit")
     pages = [r for r in rows if r.get("section") == "interaction" and "script per rerun" in r.get("case", "")]
     sizes = [r for r in (three, *pages) if r]

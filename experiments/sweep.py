@@ -138,13 +138,20 @@ def classify_regions(result: SweepResult) -> np.ndarray:
 
 
 def example_indices(result: SweepResult, labels: np.ndarray) -> dict[int, int]:
-    """One η per region shown in Figure 3.3's style: the best η for "good", the middle of the others' runs."""
+    """One η per region shown in Figure 3.3's style: the best η for "good"; for "too small" and "too big"
+    the η of the region that ends farthest from the minimum (largest envelope), so the example shows
+    its category: the middle of the "too big" run could still reach a gap of 1e-10, just later."""
     out: dict[int, int] = {}
     best = best_index(result)
+    env = envelope(result)
     for region in (TOO_SMALL, GOOD, TOO_BIG):
         where = np.flatnonzero(labels == region)
-        if where.size:
-            out[region] = best if region == GOOD and best is not None else int(where[len(where) // 2])
+        if not where.size:
+            continue
+        if region == GOOD and best is not None:
+            out[region] = best
+        else:
+            out[region] = int(where[np.nanargmax(env[where])]) if np.isfinite(env[where]).any() else int(where[0])
     return out
 
 

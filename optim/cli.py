@@ -104,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--betas", help="beta1,beta2 for Adam/AdamW")
     for p in _all_schedule_parameters().values():
         run.add_argument("--" + p.name.replace("_", "-"), help=f"schedule parameter: {p.help} ({p.latex})")
+    _add_train_parser(sub)
     return parser
 
 
@@ -256,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(_glue_negative_values(sys.argv[1:] if argv is None else list(argv)))
         if args.command == "list":
             result = [o.describe() for o in OPTIMIZERS.values()]
+        elif args.command == "train":
+            result = train_command(args)
         else:
             result = run_command(args)
     except UsageError as exc:
@@ -263,3 +266,72 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sys.stdout.write(json.dumps(result, allow_nan=False) + "\n")
     return 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# ``python -m optim train``: the digits network (experiments/network.py), per-epoch numbers as JSON.
+
+TRAIN_DATASETS = ("digits",)
+
+
+def _add_train_parser(sub) -> None:
+    train = sub.add_parser("train", help="train the 64-128-10 network on a dataset and print per-epoch JSON")
+    train.add_argument("--dataset", default="digits", help=f"one of: {', '.join(TRAIN_DATASETS)} (default digits)")
+    train.add_argument("--optimizer", required=True, help=f"one of: {', '.join(OPTIMIZERS)}")
+    train.add_argument("--epochs", default="20", help="passes over the training images (default 20)")
+    train.add_argument("--batch-size", default="32", help="mini-batch size (default 32)")
+    train.add_argument("--seed", default="0", help="seed of the initial weights and the batch order (default 0)")
+    for h in _all_hyperparameters().values():  # the same generated optimizer flags as ``run``
+        if h.cli == "betas":
+            continue
+        flag = "--" + h.name.replace("_", "-")
+        if h.flag:
+            train.add_argument(flag, action="store_true", default=None, help=h.help)
+        else:
+            train.add_argument(flag, help=f"{h.help} ({h.latex})")
+    train.add_argument("--betas", help="beta1,beta2 for Adam/AdamW")
+
+
+def train_command(args) -> dict:
+    from experiments.network import LAYERS, MAX_EPOCHS, train_network
+    from optim.record import backend_name, number
+
+    if args.dataset not in TRAIN_DATASETS:
+        raise UsageError(f"unknown dataset {args.dataset!r}; choose one of: {', '.join(TRAIN_DATASETS)}")
+    try:
+        optimizer = get_optimizer(args.optimizer)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+    if not args.seed.isdigit() or int(args.seed) >= 2**32:
+        raise UsageError(f"--seed must be a whole number from 0 to {2**32 - 1}, got {args.seed!r}")
+    epochs = _whole(args.epochs, "--epochs", 0, MAX_EPOCHS)
+    batch_size = _whole(args.batch_size, "--batch-size", 1, None)
+    hp = _given_hyperparameters(args)
+    try:
+        run = train_network(optimizer.name, hp, epochs, batch_size, int(args.seed))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    values = lambda a: [number(v) for v in a]  # noqa: E731
+    hp_out = {h.name: (bool(run.hyperparameters[h.name]) if h.flag else float(run.hyperparameters[h.name]))
+              for h in optimizer.hyperparameters}
+    return {
+        "dataset": args.dataset,
+        "model": "-".join(str(n) for n in LAYERS) + " MLP, ReLU, cross-entropy",
+        "optimizer": optimizer.name,
+        "hyperparameters": hp_out,
+        "epochs": run.epochs,
+        "batch_size": run.batch_size,
+        "updates_per_epoch": run.updates_per_epoch,
+        "seed": int(args.seed),
+        "epoch": list(range(run.epochs + 1)),  # index 0 = the initial weights
+        "train_loss": values(run.train_loss),
+        "test_loss": values(run.test_loss),
+        "test_accuracy": values(run.test_accuracy),
+        "train_accuracy": values(run.train_accuracy),
+        "diverged_at": run.diverged_at,
+        "seconds": run.seconds,
+        "seconds_per_epoch": run.seconds / max(run.epochs, 1),
+        "compile_seconds": run.compile_seconds,
+        "backend": backend_name(),
+        "dtype": "float64",
+    }

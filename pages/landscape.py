@@ -15,7 +15,7 @@ from experiments.landscape import (
 )
 from optim import OPTIMIZERS, descend, get_optimizer
 from ui import chart, compute, controls, display
-from ui.text import escaped
+from ui.text import escaped, near_zero_as_zero, number_text
 from viz.landscape import attractor_name, basin_figure, outcome_colour, saddle_figures, stationary_figure
 
 RESOLUTIONS = (64, 128, 256) + ((512,) if jax.default_backend() != "cpu" else ())
@@ -146,21 +146,23 @@ with right:
               help="Share of the starts that settle (‖∇f‖ < tolerance) in a declared global minimum.")
     c2.metric("not converged", f"{bmap.share_of(NOT_CONVERGED):.1%}", help=f"Still moving after {steps} steps.")
     c3.metric("diverged", f"{bmap.share_of(DIVERGED):.1%}", help="The numbers overflowed.")
-    labels = [*range(len(bmap.attractors)), NOT_CONVERGED, DIVERGED]
+    outcomes = [k for k in (NOT_CONVERGED, DIVERGED) if bmap.share_of(k) > 0]  # no empty rows
+    labels = [*range(len(bmap.attractors)), *outcomes]
     table = pd.DataFrame({
         "": [""] * len(labels),
         "ends in": [attractor_name(k, a.point, a.kind) for k, a in enumerate(bmap.attractors)]
-        + ["not converged", "diverged"],
-        "f": [a.value for a in bmap.attractors] + [None, None],
-        "share of starts": list(bmap.share) + [bmap.share_of(NOT_CONVERGED), bmap.share_of(DIVERGED)],
+        + ["not converged" if k == NOT_CONVERGED else "diverged" for k in outcomes],
+        # text, so a run that ends nowhere reads "—" (not "None") and 7.9e-31 reads 0 like the other minima
+        "f": [number_text(a.value) for a in bmap.attractors] + ["—"] * len(outcomes),
+        "share of starts": list(bmap.share) + [bmap.share_of(k) for k in outcomes],
     }, index=labels).sort_values("share of starts", ascending=False, kind="stable")
     swatches = table.style.apply(lambda col: [f"background-color: {outcome_colour(k)}" for k in col.index],
                                  subset=[""])
-    st.dataframe(swatches, hide_index=True, width="stretch", height=320, column_config={
-        "": st.column_config.TextColumn(width=28), "ends in": st.column_config.TextColumn(width=205),
-        "f": st.column_config.NumberColumn(format="%.4g", width=64),
+    st.dataframe(swatches, hide_index=True, width="stretch", column_config={
+        "": st.column_config.TextColumn(width=28), "ends in": st.column_config.TextColumn(),
+        "f": st.column_config.TextColumn(width=70),
         "share of starts": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0,
-                                                           width=135)})
+                                                           width=110)})
     st.caption(
         f"{n} × {n} = {n * n:,} starts, {steps} steps each, in {bmap.seconds:.2f} s when computed (cached since). "
         "Colour: where the start settles; lighter: fewer steps, darker: more. White lines: eight sample paths."
@@ -180,8 +182,8 @@ with right:
         "kind": [p.kind for p in points], "x": [p.point[0] for p in points], "y": [p.point[1] for p in points],
         "f": [p.value for p in points], "λ₁": [p.eigenvalues[0] for p in points],
         "λ₂": [p.eigenvalues[1] for p in points],
-    }), hide_index=True, width="stretch", height=380, column_config={
-        c: st.column_config.NumberColumn(format="%.5g") for c in ("x", "y", "f", "λ₁", "λ₂")})
+    }).map(near_zero_as_zero), hide_index=True, width="stretch", height="auto" if len(points) <= 10 else 380,
+        column_config={c: st.column_config.NumberColumn(format="%.5g") for c in ("x", "y", "f", "λ₁", "λ₂")})
     st.caption(
         f"{len(points)} points where ‖∇f‖ < 1e-8, from {seeds} × {seeds} seeds (and the declared points). "
         "λ₁ ≤ λ₂ are the Hessian's eigenvalues: both > 0 a minimum, both < 0 a maximum, opposite signs a "
@@ -194,7 +196,7 @@ demo_name, demo_formula = (name, formula) if saddles else ("saddle", None)
 if not saddles:
     st.caption(f"{surface.title} has no saddle in the window; the demo uses f(x, y) = x² − y².")
     saddles = [p for p in critical_points("saddle", None, 24) if p.kind == "saddle"]
-labels = [f"{round(p.point[0], 9) + 0.0:.4g},{round(p.point[1], 9) + 0.0:.4g}" for p in saddles]  # no "-0"
+labels = [f"({round(p.point[0], 9) + 0.0:.4g}, {round(p.point[1], 9) + 0.0:.4g})" for p in saddles]  # no "-0"
 c1, c2, c3, c4 = st.columns(4)
 pick = c1.selectbox("saddle at (x, y)", labels, key="saddle", bind="query-params")
 demo_lr = c2.select_slider("learning rate η", options=DEMO_LRS, key="sd_lr", bind="query-params",

@@ -233,7 +233,8 @@ with right:
         c: st.column_config.NumberColumn(format="%.5g") for c in ("wₖ", "f(wₖ)", "f′(wₖ)", "update Δw")})
     levels = [(p.w, f"{'max' if p.kind == 'local maximum' else 'min'} {short(p.w)}") for p in curve.stationary]
     chart.plotly_react(iterates_figure(traj.points[: k + 1], current=k, levels=levels,
-                                        diverged_at=traj.diverged_at if k >= last else None),
+                                        diverged_at=traj.diverged_at if k >= last else None,
+                                        next_point=traj.points[k + 1] if has_next else None),
                         key="w_iterates", config={"displayModeBar": False})
 
 with st.expander(f"The update rule of {optimizer.title}"):

@@ -25,6 +25,8 @@ SHARED_KEYS = {"surface", "formula", "x0", "y0"}
 SETUP = "race_setup"  # the race as last drawn: what the Fair race button tunes
 TUNED = "race_tuned"  # (the tuned setup, the table of tuned values)
 TUNE_ERROR = "race_tune_error"
+ADAPTIVE = {"adam", "adamw", "rmsprop", "adagrad"}  # step about η per coordinate, whatever the gradient's size
+JUMPY = 0.1  # a tuned η above this share of the window's width gets a word on why it won
 
 
 def lr_options(name: str) -> list[float]:
@@ -161,6 +163,17 @@ if tuned_setup == (name, formula, start, steps, racers, schedule, sp):
     st.dataframe(pd.DataFrame(tuned_rows).set_index("racer"), width="stretch",
                  column_config={"score at tuned η": st.column_config.NumberColumn(
                      format="%.4g", help=f"final {score} after {steps} steps: what the sweep minimised")})
+    width = min(hi - lo for lo, hi in surface.domain)
+    jumpy = [r for r in tuned_setup[4] if get_optimizer(r.optimizer).code_name in ADAPTIVE
+             and r.hp["lr"] >= JUMPY * width]
+    if jumpy:  # an adaptive method steps about η per coordinate, whatever the gradient: big η, wild path
+        st.caption(
+            "Why " + ", ".join(f"η = {r.hp['lr']:g} for {r.optimizer}" for r in jumpy) + " won: the sweep "
+            f"scores only where a run ends (its final {score} after {steps} steps), and "
+            f"{'these methods move' if len(jumpy) > 1 else 'this method moves'} each coordinate by about η "
+            f"per step whatever the gradient, a large part of the {width:g}-wide window: the path jumps "
+            "around and happens to end close to the minimum. A smaller η gives a path worth looking at."
+        )
 
 with st.spinner("Racing (a new optimizer or step budget compiles first, about a second)…"):
     try:
@@ -186,7 +199,10 @@ with right:
 
 st.subheader("Results")
 table = pd.DataFrame(result.rows()).set_index("racer")
-table = table.astype({c: "Int64" for c in table.columns if c.startswith("steps to") or c == "diverged at"})
+for column in table.columns:  # words, not "None", where a racer did not get there
+    if column.startswith("steps to") or column == "diverged at":
+        table[column] = [("not reached" if column != "diverged at" else "—") if v is None or v != v else str(int(v))
+                         for v in table[column]]
 st.dataframe(table, width="stretch", column_config={
     c: st.column_config.NumberColumn(format="%.4g") for c in table.columns if c.startswith("final")})
 st.caption(f"{len(racers)} racers in {result.calls} compiled call{'s' if result.calls > 1 else ''} "

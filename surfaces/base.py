@@ -26,7 +26,8 @@ class StationaryPoint:
     point: tuple[float, float]
     value: float
     kind: str = "global minimum"  # "global minimum" | "local minimum" | "saddle" | "local maximum"
-    ring: bool = False  # the whole circle about the origin through ``point`` is stationary (a radial surface)
+    # keyword-only: subclasses (experiments.landscape.FoundPoint) add positional fields after kind
+    ring: bool = field(default=False, kw_only=True)  # the whole circle about the origin through point is stationary
 
     @property
     def radius(self) -> float:

@@ -89,3 +89,52 @@ def iris_data() -> Dataset:
                    table[keep, 2], table[keep, 4] - 1.0, "petal length (cm)", "species", "classification",
                    "Fisher (1936); scikit-learn's bundled copy (sklearn/datasets/data/iris.csv).",
                    classes=("versicolor", "virginica"))
+
+
+DIGITS_TEST = 360  # held-out images of the 1,797; the other 1,437 train
+DIGITS_SPLIT_SEED = 0
+
+
+@dataclass(frozen=True, eq=False)
+class ImageDataset:
+    """Images as flat pixel vectors in [0, 1] with integer labels, split once into train and test."""
+
+    name: str
+    title: str
+    x_train: np.ndarray  # shape (N_train, pixels)
+    y_train: np.ndarray  # shape (N_train,), int labels 0..classes-1
+    x_test: np.ndarray  # shape (N_test, pixels)
+    y_test: np.ndarray  # shape (N_test,)
+    shape: tuple[int, int]  # one image's height and width
+    classes: tuple[str, ...]
+    source: str
+
+    @property
+    def n_train(self) -> int:
+        return int(self.x_train.shape[0])
+
+    @property
+    def n_test(self) -> int:
+        return int(self.x_test.shape[0])
+
+
+def digits_split(n: int = 1797, n_test: int = DIGITS_TEST, seed: int = DIGITS_SPLIT_SEED) -> tuple[np.ndarray, ...]:
+    """Indices (train, test) of the fixed split: a NumPy permutation from ``seed``, the first ``n_test`` held out."""
+    order = np.random.default_rng(seed).permutation(n)
+    return np.sort(order[n_test:]), np.sort(order[:n_test])
+
+
+@lru_cache(maxsize=1)
+def digits_data() -> ImageDataset:
+    """The 8x8 handwritten digits that ship inside scikit-learn (1,797 images, pixel counts 0..16 scaled to
+    [0, 1]), split once with a fixed seed into 1,437 training and 360 test images."""
+    with gzip.open(sklearn_data_dir() / "digits.csv.gz", "rt") as fh:
+        table = np.loadtxt(fh, delimiter=",")
+    pixels, labels = table[:, :-1] / 16.0, table[:, -1].astype(np.int64)
+    train, test = digits_split(len(table))
+    return ImageDataset(
+        "digits", "Handwritten digits, 8x8 pixels (real, 1,797 images)",
+        pixels[train], labels[train], pixels[test], labels[test], (8, 8), tuple(str(d) for d in range(10)),
+        "Alpaydin & Kaynak (1998), UCI Optical Recognition of Handwritten Digits (test part); scikit-learn's "
+        f"bundled copy (sklearn/datasets/data/digits.csv.gz). Pixels / 16; {len(table) - DIGITS_TEST} train / "
+        f"{DIGITS_TEST} test, NumPy permutation seed {DIGITS_SPLIT_SEED}.")

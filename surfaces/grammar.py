@@ -88,8 +88,9 @@ def read_formula(text: str) -> ast.expr:
     # '^' is never an operator here, only power: replace it before parsing, then map columns back.
     source = text.replace("^", "**")
     try:
-        with warnings.catch_warnings():  # "1if x" warns about a decimal literal; the allowlist decides
-            warnings.simplefilter("ignore", SyntaxWarning)
+        with warnings.catch_warnings():  # "1if x" warns about a decimal literal, "'\\d'" (3.11) about an
+            warnings.simplefilter("ignore", SyntaxWarning)  # escape; the allowlist decides, the log stays clean
+            warnings.simplefilter("ignore", DeprecationWarning)
             tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         column = lead + _original_column(text, exc.offset or 1)

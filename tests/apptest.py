@@ -1,8 +1,28 @@
 """Streamlit AppTest sessions through the entry file, as every page test opens them."""
 
+from unittest import mock
+
+import streamlit.testing.v1.app_test as _app_test
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 from tests.conftest import ROOT
+
+
+class _RoutedPagesManager(PagesManager):
+    """Routes an AppTest run through app.py's st.navigation, as the server does.
+
+    AppTest resets Streamlit's legacy ``pages/`` switch before each run, so with a ``pages/`` folder
+    a session's first run takes the legacy folder discovery (and a later ``switch_page`` to a file
+    whose name is its URL runs that script without app.py); the server switches the legacy
+    discovery off as it starts (app.py), and so does this.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
 
 TIMEOUT = 120  # a first compile takes longer than AppTest's 3 s default
 
@@ -36,3 +56,17 @@ def charts_by_key(at: AppTest) -> dict[str, str]:
 def chart_specs(at: AppTest) -> list[str]:
     """``charts_by_key``'s figures in order."""
     return list(charts_by_key(at).values())
+
+
+def first_visit(url_path: str, **query) -> AppTest:
+    """A session opened by a link to ``/url_path?query`` (``""`` for the playground), after one run.
+
+    The run goes through app.py and its st.navigation, as on the server: the page is the one the
+    link names, its first run sees the link, and app.py's link notice (ui/links.py) is on it.
+    """
+    at = new_session(**query)
+    if url_path:
+        at._page_hash = calc_hash(url_path)  # what the browser sends for a deep link (AppTest has no API)
+    with mock.patch.object(_app_test, "PagesManager", _RoutedPagesManager):
+        at.run()
+    return at

@@ -43,12 +43,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(timeout: float = 90.0):
-    """Start ``streamlit run app.py`` on a free loopback port; yield its URL; stop it afterwards."""
+def streamlit_server(timeout: float = 90.0, script: str = "app.py"):
+    """Start ``streamlit run app.py`` (or ``script``) on a free loopback port; yield its URL; stop it afterwards."""
     port = _free_port()
     log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / f"server-{port}.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -76,16 +76,9 @@ def streamlit_server(timeout: float = 90.0):
 
 
 def open_deep_link(playwright, url: str, path: str, height: int):
-    """Launch Chromium and open ``url + path``; returns ``(browser, page)``.
-
-    The entry page is opened first: a fresh server's first session runs Streamlit's legacy
-    ``pages/`` discovery before app.py calls ``st.navigation`` (README, Known issues), and a deep
-    link as the very first visit shows "page not found" or the page without the wide layout. Every
-    later visitor finds the server routed, which is what the tests check.
-    """
+    """Launch Chromium and open ``url + path`` directly (tests/test_browser_links.py checks this works
+    as a fresh server's very first visit); returns ``(browser, page)``."""
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     page = browser.new_page(viewport={"width": 1500, "height": height})
-    page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_selector(".js-plotly-plot", timeout=120_000)
     page.goto(url + path, wait_until="domcontentloaded")
     return browser, page

@@ -114,7 +114,7 @@ def test_surface_without_saddle_falls_back_to_the_saddle_demo():
     at = landscape(res="64", surface="bowl")
     no_exception(at)
     assert any("has no saddle" in c.value for c in at.caption)
-    assert at.selectbox(key="saddle").options == ["0,0"]
+    assert at.selectbox(key="saddle").options == ["(0, 0)"]
 
 
 def test_formula_surface_and_a_refused_formula():

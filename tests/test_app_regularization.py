@@ -16,8 +16,8 @@ def texts(at: AppTest) -> str:
 
 
 def open_page(**query) -> AppTest:
+    """The page opened from a link to it (the playground would drop parameters that are not its own)."""
     at = new_session(**query)
-    at.run()
     at.switch_page(PAGE).run()
     no_exception(at)
     return at

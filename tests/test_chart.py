@@ -68,8 +68,9 @@ def test_playground_charts_are_components_and_only_the_top_view_is_clickable():
     no_exception(at)
     charts = {e.key: json.loads(e.proto.json) for e in at.get("bidi_component")
               if e.proto.component_name == "descent.plotly_react"}
-    assert set(charts) == {"plotly_preload", "contour", "surface3d", "curves", "anatomy"}
-    assert charts["plotly_preload"]["figure"] is None
+    assert set(charts) == {"contour", "surface3d", "curves", "anatomy"}
+    preload = [e.proto.body for e in at.get("html") if "__descentPlotly" in e.proto.body]
+    assert len(preload) == 1 and "app/static/plotly.min.js" in preload[0]  # the download starts first thing
     assert [k for k, d in charts.items() if d.get("clickable")] == ["contour"]
     assert all(d["src"].startswith("app/static/plotly.min.js") for d in charts.values())
     assert not at.get("plotly_chart")

@@ -139,7 +139,14 @@ export default function (component) {
 
   const fig = JSON.parse(data.figure);
   if (data.scale) scaleFigure(fig, data.scale);
-  loadPlotly(data.src)
+  // First visit: every chart waits on plotly.js and, once it has run, all would draw in one long
+  // task; drawn one at a time with a paint in between, the first chart shows without waiting for
+  // the others. Later figures (plotly.js loaded) draw at once, as before.
+  const waited = !window.Plotly;
+  const ready = waited
+    ? (window.__descentFirstDraws || Promise.resolve()).then(() => loadPlotly(data.src))
+    : loadPlotly(data.src);
+  const drawn = ready
     // A 3-D scene (seconds in software WebGL) waits for the next frame: the 2-D charts of the same
     // rerun are painted first instead of all four appearing together after the slowest.
     .then((Plotly) => (fig.layout && fig.layout.scene ? afterPaint().then(() => Plotly) : Plotly))
@@ -162,6 +169,7 @@ export default function (component) {
     .catch((err) => {
       gd.textContent = `The chart could not be drawn (${err.message}). Reload the page to try again.`;
     });
+  if (waited) window.__descentFirstDraws = drawn.then(afterPaint);
 
   // Streamlit keeps only the last cleanup and runs it when the element goes away for good (it may also
   // run a superseded one early): purge only a chart that has left the page.

@@ -77,12 +77,31 @@ def plotly_react(fig: go.Figure, *, key: str, config: dict | None = None,
                                 "scale": display.CHART_SCALE if display.presenting() else None}, **callbacks)
 
 
+_PRELOAD = """<script>
+(() => {{  // the same promise ui/chart.js's loadPlotly waits on
+  if (window.Plotly || window.__descentPlotly) return;
+  window.__descentPlotly = new Promise((resolve, reject) => {{
+    const script = document.createElement("script");
+    script.src = new URL({src!r}, window.location.href).href;
+    script.onload = () => resolve(window.Plotly);
+    script.onerror = () => {{ window.__descentPlotly = undefined; reject(new Error("could not load plotly.js")); }};
+    document.head.appendChild(script);
+  }});
+}})();
+</script>"""
+
+
 def preload() -> None:
-    """Start loading plotly.js in the browser now (an empty element): the page's first chart then does
-    not wait for 4.8 MB of script after the server's first run."""
+    """Start loading plotly.js in the browser now: the page's first chart then does not wait for 4.8 MB
+    of script after the server's first run.
+
+    A script in ``st.html`` (our own constant text, no user input) rather than an empty chart
+    component: the component's code is fetched and run only after Streamlit's component chunk, which
+    started the download of plotly.js ~3 s after navigation on a first visit (benchmarks/load.py).
+    """
     src = plotly_js_url()
     if src is not None:
-        _component()(key="plotly_preload", data={"figure": None, "src": src}, height=0)
+        st.html(_PRELOAD.format(src=src), unsafe_allow_javascript=True, width="content")
 
 
 def clicked(key: str) -> tuple[float, float] | None:

@@ -272,7 +272,7 @@ def gradient_controls() -> tuple[str, float | None]:
     if method not in FINITE_DIFFERENCES:
         return method, None
     default = min(FD_STEPS, key=lambda v: abs(math.log(v / DEFAULT_FD_STEP[method])))
-    h = st.select_slider("difference step h", FD_STEPS, format_func=lambda v: f"{v:.0e}", key="fd_h",
+    h = st.select_slider("difference step h", FD_STEPS, format_func=lambda v: f"{v:g}", key="fd_h",
                          bind="query-params", help="Too large: truncation error; too small: round-off.",
                          **initial("fd_h", default))
     return method, float(h)

@@ -171,7 +171,7 @@ LESSONS: tuple[Lesson, ...] = (
         "Example 3.1.2 with forward differences and a large step h = 0.05: each gradient is off by about h/2 "
         "times the curvature, so after 200 steps the run ends near (0.016, 0.039), not at the course's "
         "(0.03, 0.06). Set h to 1e-08, or the method back to reverse-mode AD, and the course's path returns.",
-        "pages/playground.py", {**EXAMPLE_312, "lr": "0.01", "grad": "fd-forward", "fd_h": "5e-02"},
+        "pages/playground.py", {**EXAMPLE_312, "lr": "0.01", "grad": "fd-forward", "fd_h": "0.05"},
         "How to compute the gradient? (lecture notes)", shows="Final point **(0.01619, 0.03875)**",
     ),
     Lesson(

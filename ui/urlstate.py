@@ -132,6 +132,9 @@ def check_query(params: Mapping[str, str], default_surface: str, default_optimiz
             bounds = VIEW_KEYS[key]
             if v is None or (bounds is not None and not bounds[0] <= v <= bounds[1]):
                 messages.append(f"{key}={raw} is not valid here; using the default view setting.")
+            elif bounds is not None and v % 5:  # the 3-D view sliders move in steps of 5 degrees
+                messages.append(f"{key}={raw} is not one of the slider's values (multiples of 5 from "
+                                f"{bounds[0]:g} to {bounds[1]:g}); the view was rounded.")
         else:
             messages.append(f"Unknown link parameter “{key}” was ignored.")
             rejected.append(key)

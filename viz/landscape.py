@@ -162,10 +162,16 @@ def stationary_figure(xs, ys, Z, points, *, log_scale: bool = False, title: str 
     others = [(p, v, kind) for p, v, kind in items if kind != "global minimum"]
     data, layout = contour_spec(xs, ys, Z, minima=minima, others=others, log_scale=log_scale, title=title)
     if len(items) <= MAX_LABELLED:  # the values beside the markers, readable on any colour of the map
-        layout["annotations"] += [
-            dict(x=x, y=y, text=f"{0.0 if abs(v) < 1e-12 else v:.4g}", showarrow=False, yshift=-19,
-                 font=dict(size=12, color=style.OUTLINE), bgcolor="rgba(255,255,255,0.8)", borderpad=1)
-            for (x, y), v, _ in items]
+        width, height = float(xs[-1] - xs[0]), float(ys[-1] - ys[0])
+        below: list[tuple[float, float]] = []
+        for (x, y), v, _ in sorted(items, key=lambda item: (item[0][1], item[0][0])):
+            # a label below its marker unless one already sits below a marker close by: then above
+            clash = any(abs(x - bx) < 0.14 * width and abs(y - by) < 0.08 * height for bx, by in below)
+            if not clash:
+                below.append((x, y))
+            layout["annotations"].append(dict(
+                x=x, y=y, text=f"{0.0 if abs(v) < 1e-12 else v:.4g}", showarrow=False, yshift=19 if clash else -19,
+                font=dict(size=12, color=style.OUTLINE), bgcolor="rgba(255,255,255,0.8)", borderpad=1))
     return spec.figure(data, layout)
 
 

@@ -192,7 +192,10 @@ def descent_figure(ws, fs, *, window, path, path_f, slope, current: int, station
         x=path[: k + 1], y=path_f[: k + 1], name="path", mode="lines+markers+text", customdata=steps,
         line=dict(color=style.PATH, width=1.5), cliponaxis=False,
         marker=dict(color=style.PATH, size=11, line=dict(color="white", width=1.5)),
-        text=_numbers(path[: k + 1], k, xr), textposition="top left",
+        # the current point's number sits on the side its tangent leaves free: top right when the
+        # tangent falls to the right (f' < 0; it rises through the top left), top left otherwise
+        text=_numbers(path[: k + 1], k, xr),
+        textposition=["top right" if j == k and slope[k] < 0 else "top left" for j in range(k + 1)],
         textfont=dict(color=style.PATH, size=14),
         hovertemplate="w<sub>%{customdata}</sub> = %{x:.6g}<br>f = %{y:.6g}<extra></extra>",
     ), row=1, col=1)
@@ -219,16 +222,19 @@ def descent_figure(ws, fs, *, window, path, path_f, slope, current: int, station
     return fig
 
 
-def iterates_figure(points, *, current: int, levels=(), diverged_at: int | None = None) -> go.Figure:
+def iterates_figure(points, *, current: int, levels=(), diverged_at: int | None = None,
+                    next_point: float | None = None) -> go.Figure:
     """``w_k`` against ``k`` for the shown steps; ``levels`` are (w, name) lines (the minima, the maximum).
 
-    Takes ``points`` (m,) finite iterates, ``current`` the highlighted step. Returns a ``go.Figure``
-    with a trace named "w_k".
+    Takes ``points`` (m,) finite iterates, ``current`` the highlighted step, ``next_point`` the
+    iterate the update arrow on the curve points to (drawn dashed and open, inside the axis range).
+    Returns a ``go.Figure`` with a trace named "w_k" (and "next" when ``next_point`` is given).
     """
     points = np.asarray(points, dtype=float).reshape(-1)
     k = int(min(max(current, 0), len(points) - 1))
     fig = go.Figure()
-    ys = np.concatenate([points[: k + 1], [w for w, _ in levels]])
+    nxt = [] if next_point is None or not np.isfinite(next_point) else [float(next_point)]
+    ys = np.concatenate([points[: k + 1], nxt, [w for w, _ in levels]])
     named = len(levels) < 2 or np.ptp([w for w, _ in levels]) > 0.15 * np.ptp(ys)  # else the names pile up
     for i, (w, name) in enumerate(levels):  # alternate sides so neighbouring names do not collide
         fig.add_hline(y=w, line=dict(color="#777777", width=1.2, dash="dot"), annotation_text=name if named else "",
@@ -237,9 +243,15 @@ def iterates_figure(points, *, current: int, levels=(), diverged_at: int | None 
     fig.add_trace(go.Scatter(x=np.arange(k + 1), y=points[: k + 1], name="w_k", mode="lines+markers",
                              line=dict(color=style.PATH, width=2), marker=dict(size=7, color=style.PATH),
                              hovertemplate="w<sub>%{x}</sub> = %{y:.6g}<extra></extra>"))
+    if nxt:
+        fig.add_trace(go.Scatter(x=[k, k + 1], y=[points[k], nxt[0]], name="next", mode="lines+markers",
+                                 line=dict(color=style.PATH, width=2, dash="dash"),
+                                 marker=dict(size=[0, 9], color=style.WHITE, line=dict(color=style.PATH, width=2)),
+                                 hovertemplate=f"next: w<sub>{k + 1}</sub> = %{{y:.6g}}<extra></extra>"))
     style.base_layout(fig, height=ITERATES_HEIGHT)
     fig.update_layout(showlegend=False, hovermode="closest", dragmode=False)
-    fig.update_xaxes(title="step k", range=[-0.3, max(k, 1) + 0.3], dtick=max(1, int(np.ceil((k + 1) / 10))),
+    fig.update_xaxes(title="step k", range=[-0.3, max(k + len(nxt), 1) + 0.3],
+                     dtick=max(1, int(np.ceil((k + 1) / 10))),
                      showline=True, linecolor="#444", mirror=True)
     fig.update_yaxes(title="w<sub>k</sub>", showline=True, linecolor="#444", mirror=True, zeroline=False)
     if diverged_at is not None:

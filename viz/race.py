@@ -156,6 +156,9 @@ def race_figure(xs, ys, Z, points, labels, *, diverged_at=None, minima=(), start
     return spec.figure(traces, layout, frames)
 
 
+SLIDER_LEFT_PX = 200  # room for the Play and Pause buttons
+
+
 def _animation_controls(shown: np.ndarray) -> dict:
     """Play/Pause buttons and a step slider under the plot; the slider starts at the finish."""
     ms = int(np.clip(ANIMATION_MS / max(len(shown) - 1, 1), 40, 150))
@@ -169,10 +172,14 @@ def _animation_controls(shown: np.ndarray) -> dict:
             buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
                      dict(label="❚❚ Pause", method="animate", args=[[None], still])],
         )],
+        # The slider starts a fixed distance right of the buttons (pad.l in px, not a share of the width,
+        # which let Pause cover its start on a narrow chart). Its per-frame tick labels crowd at any
+        # readable size: they are hidden, and the current step is read out large instead.
         sliders=[dict(
-            active=len(shown) - 1, x=0.24, len=0.76, xanchor="left", y=-0.08, yanchor="top",
-            pad=dict(t=0, b=0), currentvalue=dict(prefix="step ", visible=True, xanchor="right", font=dict(size=14)),
-            transition=dict(duration=0), ticklen=3, minorticklen=0, font=dict(size=11),
+            active=len(shown) - 1, x=0, len=1, xanchor="left", y=-0.08, yanchor="top",
+            pad=dict(t=0, b=0, l=SLIDER_LEFT_PX),
+            currentvalue=dict(prefix="step ", visible=True, xanchor="right", font=dict(size=18)),
+            transition=dict(duration=0), ticklen=3, minorticklen=0, font=dict(size=14, color="rgba(0,0,0,0)"),
             steps=[dict(label=str(int(s)), method="animate", args=[[str(int(s))], still]) for s in shown],
         )],
     )

@@ -26,6 +26,8 @@ MAP_HEIGHT = 520
 MAX_PATH_POINTS = 400
 # Okabe-Ito sky blue, bluish green, orange, and the shared diverged red.
 REGION_COLOURS = ("#56B4E9", "#009E73", "#E69F00", style.DIVERGED)
+# Labels are text on the region's pale band: the same hues, dark enough to read on a projector.
+REGION_TEXT = ("#0A4F7A", "#005C43", "#7A4A00", "#8B0000")
 BAND_OPACITY = 0.16
 MAP_DIVERGED = "#F3C6C6"  # the (η, μ) map's background: cells that diverged are left transparent over it
 THEORY = "#111111"
@@ -126,7 +128,7 @@ def sweep_figure(lrs, gap, raw_gap, labels, diverged_at, *, names: Sequence[str]
             x=[lrs[k]], y=[gap[k]], mode="markers+text", name=f"example: {names[region]}", showlegend=False,
             text=[f"<b>{names[region]}</b>" + (" " if side == "middle left" else "")], textposition=side,
             cliponaxis=False,
-            textfont=dict(color=REGION_COLOURS[region], size=15),
+            textfont=dict(color=REGION_TEXT[region], size=15),
             marker=dict(size=17, color=REGION_COLOURS[region], line=dict(color=style.OUTLINE, width=2)),
             hovertemplate=f"example {names[region]}: η = %{{x:.4g}}<br>{gap_label} = %{{y:.3g}}<extra></extra>"))
 

@@ -1,0 +1,1 @@
+"""Load generation: virtual users over Streamlit's websocket protocol (``make load``)."""

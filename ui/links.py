@@ -1,0 +1,93 @@
+"""Every page says which values of its link it could not use, not only the playground.
+
+Streamlit's bound widgets (``bind="query-params"``) drop a value they cannot take without a word,
+and also drop a value equal to the widget's default from the address bar, so the link after a run
+cannot tell the two apart. The check below compares the link as the session opened it with what
+each widget holds after the page's first complete run: a value the widget did not take, or a
+parameter no widget on the page reads, gets one sentence, shown above the page. A value the page's
+own link check already reported (the playground's ``ui.panels.url_notices``) is not repeated.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import streamlit as st
+
+from ui import display
+
+RAW = "_link_raw"  # the query string as the session's first run saw it
+NOTES = "_link_notes"  # (page, sentences) once the first complete run has been checked
+OWN_CHECK = "url_messages"  # set by ui.panels.url_notices on the pages that check their links themselves
+
+
+def remember_link() -> None:
+    """Call at the top of the entry file: keeps the link the session was opened with."""
+    if RAW not in st.session_state:
+        st.session_state[RAW] = display.page_query()  # hide= and present= belong to the view (ui/display.py)
+
+
+def _took(raw: str, value) -> bool:
+    """Whether a widget value is what the link's raw text asked for."""
+    if isinstance(value, bool):
+        return raw.strip().lower() in (("true", "1") if value else ("false", "0"))
+    if isinstance(value, (int, float)):
+        try:
+            asked = float(raw)
+        except ValueError:
+            return False
+        return math.isclose(asked, float(value), rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(value, (list, tuple)):
+        return raw in (str(v) for v in value) or raw == ",".join(map(str, value))
+    return raw == str(value)
+
+
+def unused_values(raw: Mapping[str, str], state: Mapping[str, object]) -> list[str]:
+    """One sentence per link value the page did not take (pure: ``state`` is the session state)."""
+    notes = []
+    for key, value in raw.items():
+        shown = value if len(value) <= 40 else value[:37] + "…"
+        try:
+            known = bool(key) and not key.startswith("_") and key in state  # "_…": this module's own keys
+        except Exception:  # a key Streamlit's session state refuses outright (found by tests/test_fuzz_links.py)
+            known = False
+        if not known:
+            notes.append(f"Unknown link parameter “{key[:40]}” was ignored.")
+        elif not _took(value, state[key]):
+            notes.append(f"{key}={shown} cannot be used here; showing {state[key]!s:.40} instead.")
+    return notes
+
+
+def _not_reported(raw: Mapping[str, str]) -> dict[str, str]:
+    """The link values the playground's own check (``ui.urlstate.check_query``) says nothing about.
+
+    A value is reported when leaving it out of the link removes a message."""
+    from ui.controls import DEFAULT_OPTIMIZER, DEFAULT_SURFACE
+    from ui.urlstate import check_query
+
+    def said(params) -> int:
+        return len(check_query(params, DEFAULT_SURFACE, DEFAULT_OPTIMIZER)[0])
+
+    full = said(raw)
+    return {k: v for k, v in raw.items() if said({j: w for j, w in raw.items() if j != k}) == full}
+
+
+def link_notice(slot, page_path: str) -> None:
+    """Call after the page ran: on the first complete run, check the link; show what was not used.
+
+    ``slot`` is a container placed above the page; the notice stays on the page the link opened
+    until it is dismissed or the reader moves to another page.
+    """
+    if NOTES not in st.session_state:
+        raw = st.session_state.get(RAW) or {}
+        left = _not_reported(raw) if OWN_CHECK in st.session_state else raw
+        st.session_state[NOTES] = (page_path, unused_values(left, st.session_state))
+    page, notes = st.session_state[NOTES]
+    if notes and page == page_path:
+        with slot:
+            st.warning("Some values in the link could not be used:\n" + "\n".join(f"- {n}" for n in notes),
+                       icon=":material/link_off:")
+            if st.button("Dismiss", key="dismiss_link"):
+                st.session_state[NOTES] = (page, [])
+                st.rerun()
