@@ -16,15 +16,17 @@ if get_script_run_ctx(suppress_warning=True) is None:  # the server process impo
     PagesManager.uses_pages_directory = False  # what st.navigation sets; here before any session
     app = st.App(__file__)
 else:
-    from ui import links, theme
+    from ui import display, links, theme
     from ui.compute import enable_compilation_cache
 
-    st.set_page_config(page_title="Descent: gradient descent made visible", page_icon="⛰️", layout="wide")
+    st.set_page_config(page_title="Descent: gradient descent made visible", page_icon="⛰️", layout="wide",
+                       initial_sidebar_state="collapsed" if display.presenting() else "auto")
     theme.apply()
     enable_compilation_cache()
     links.remember_link()
     page = st.navigation(
         [st.Page("pages/playground.py", title="Playground", icon=":material/landscape:", default=True),
+         st.Page("pages/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
          st.Page("pages/landscape.py", title="Basins & stationary points", icon=":material/scatter_plot:"),
          st.Page("pages/oned.py", title="One dimension", icon=":material/show_chart:", url_path="one-dimension"),
          st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:", url_path="learning-rate"),
@@ -38,5 +40,6 @@ else:
          st.Page("pages/network.py", title="A real network", icon=":material/neurology:", url_path="network")]
     )
     notice = st.container()  # above the page: what its link asked for and did not get (ui/links.py)
-    page.run()
+    with display.around_page():  # hide= and presentation mode, for every page (ui/display.py)
+        page.run()
     links.link_notice(notice, page.url_path)

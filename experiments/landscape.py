@@ -257,7 +257,8 @@ def stationary_points(surface: Surface, seeds: int = 24, extra_seeds=()) -> list
             kept.append(int(i))
     w, gnorm, f = np.where(np.abs(w[kept]) < 1e-14 * _side(surface), 0.0, w[kept]), gnorm[kept], f[kept]  # no 1e-163
     eig = hessian_eigen(surface, w)[0] if kept else np.zeros((0, 2))
-    found = [FoundPoint((float(p[0]), float(p[1])), float(v), kind, (float(e[0]), float(e[1])), float(g))
+    found = [FoundPoint((float(p[0]), float(p[1])), float(v), kind,
+                        eigenvalues=(float(e[0]), float(e[1])), grad_norm=float(g))
              for p, v, kind, e, g in zip(w, f, _classify(surface, w) if kept else [], eig, gnorm, strict=True)]
     flat = [p for p in found if p.kind == "degenerate"]
     if flat:  # one representative per connected piece of a continuum at one value

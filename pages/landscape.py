@@ -14,7 +14,7 @@ from experiments.landscape import (
     stationary_points,
 )
 from optim import OPTIMIZERS, descend, get_optimizer
-from ui import chart, compute, controls
+from ui import chart, compute, controls, display
 from ui.text import escaped, near_zero_as_zero, number_text
 from viz.landscape import attractor_name, basin_figure, outcome_colour, saddle_figures, stationary_figure
 
@@ -97,7 +97,7 @@ st.caption(
     "Run the optimizer from every point of a grid at once and colour each start by where it ends; find every "
     "point where the gradient vanishes; watch a saddle hold gradient descent up. Copy the address bar to share."
 )
-if "surface" not in st.session_state and not st.query_params:  # a first visit opens on Himmelblau's basins
+if "surface" not in st.session_state and not display.page_query():  # a first visit: Himmelblau's basins
     st.session_state.update(surface="himmelblau", opt="gd", lr=0.01)
 for key in SHARED_KEYS & st.session_state.keys():
     # A widget on another page owned these values; set by hand, the same keys here take them over

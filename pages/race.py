@@ -8,7 +8,7 @@ import streamlit as st
 from experiments.export import race_csv, race_records
 from experiments.race import MAX_RACERS, Racer, lr_grid, race, settings_label, tune_racers
 from optim import OPTIMIZERS, get_optimizer
-from ui import chart, compute, controls
+from ui import chart, compute, controls, display
 from ui.text import escaped
 from viz.gif import paths_gif
 from viz.race import loss_overlay, race_figure
@@ -120,7 +120,7 @@ st.caption(
     "Press Play on the map to watch them run; the Fair race button first gives every racer its best learning "
     "rate for this surface and step budget. Copy the address bar to share exactly this race."
 )
-if "surface" not in st.session_state and not st.query_params:
+if "surface" not in st.session_state and not display.page_query():
     st.session_state["surface"] = FIRST_SURFACE
 for key in SHARED_KEYS & st.session_state.keys():
     st.session_state[key] = st.session_state[key]  # another page's widget owned it: take it over here

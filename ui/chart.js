@@ -55,6 +55,57 @@ function fittedHeight(gd, layout) {
   return Math.round(Math.min(fit.high, Math.max(fit.low, fit.ratio * width + fit.plus)));
 }
 
+// Presentation mode (data.scale = {font, line, marker}): every font size, line width and marker size of
+// the figure grows by its factor, so a figure built for a laptop reads from the back of a lecture hall.
+// Sizes Plotly fills in itself (absent from the JSON) start from its defaults.
+const FONT_KEYS = new Set(["font", "tickfont", "titlefont", "hoverlabel"]);
+const LINE_TRACES = new Set(["scatter", "scattergl", "scatter3d", "scatterpolar"]);
+
+function scaleFonts(node, factor, isFont) {
+  if (Array.isArray(node)) {
+    node.forEach((item) => scaleFonts(item, factor, false));
+    return;
+  }
+  if (!node || typeof node !== "object") return;
+  if (isFont && typeof node.size === "number") node.size = Math.round(node.size * factor * 10) / 10;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "data" || key === "frames") continue;
+    if (value && typeof value === "object") scaleFonts(value, factor, FONT_KEYS.has(key));
+  }
+}
+
+// partial: an animation frame's trace, which carries only what changes: scale only the sizes it sets.
+function scaleTrace(trace, scale, partial) {
+  scaleFonts(trace, scale.font, false);
+  if (!partial && !LINE_TRACES.has(trace.type || "scatter")) return;
+  const mode = trace.mode || "lines+markers";
+  if (mode.includes("lines") && (!partial || trace.line)) {
+    trace.line = trace.line || {};
+    if (typeof trace.line.width === "number" || !partial) {
+      trace.line.width = (typeof trace.line.width === "number" ? trace.line.width : 2) * scale.line;
+    }
+  }
+  if (mode.includes("markers") && trace.marker) {
+    const size = trace.marker.size;
+    if (typeof size === "number") trace.marker.size = size * scale.marker;
+    else if (Array.isArray(size)) trace.marker.size = size.map((v) => v * scale.marker);
+    else if (!partial) trace.marker.size = 6 * scale.marker;
+    if (trace.marker.line && typeof trace.marker.line.width === "number") trace.marker.line.width *= scale.line;
+  }
+}
+
+function scaleFigure(fig, scale) {
+  const layout = (fig.layout = fig.layout || {});
+  layout.font = layout.font || {};
+  if (typeof layout.font.size !== "number") layout.font.size = 12;
+  scaleFonts(layout, scale.font, false);
+  (fig.data || []).forEach((trace) => scaleTrace(trace, scale, false));
+  (fig.frames || []).forEach((frame) => (frame.data || []).forEach((trace) => scaleTrace(trace, scale, true)));
+  (layout.shapes || []).forEach((shape) => {
+    if (shape.line) shape.line.width = (typeof shape.line.width === "number" ? shape.line.width : 2) * scale.line;
+  });
+}
+
 export default function (component) {
   const { data, parentElement } = component;
   if (!data.figure) {  // preload: start fetching plotly.js while the server still computes the first run
@@ -87,6 +138,7 @@ export default function (component) {
   const seq = (gd.__descentSeq = (gd.__descentSeq || 0) + 1);
 
   const fig = JSON.parse(data.figure);
+  if (data.scale) scaleFigure(fig, data.scale);
   // First visit: every chart waits on plotly.js and, once it has run, all would draw in one long
   // task; drawn one at a time with a paint in between, the first chart shows without waiting for
   // the others. Later figures (plotly.js loaded) draw at once, as before.

@@ -27,6 +27,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
+from ui import display
+
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"  # what server.enableStaticServing serves at app/static/
 PLOTLY_JS = "plotly.min.js"
@@ -71,7 +73,8 @@ def plotly_react(fig: go.Figure, *, key: str, config: dict | None = None,
         return
     callbacks = {"on_click_change": on_click} if on_click is not None else {}
     _component()(key=key, data={"figure": pio.to_json(fig, validate=False), "config": config or {},
-                                "clickable": on_click is not None, "src": src}, **callbacks)
+                                "clickable": on_click is not None, "src": src,
+                                "scale": display.CHART_SCALE if display.presenting() else None}, **callbacks)
 
 
 _PRELOAD = """<script>

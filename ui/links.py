@@ -15,6 +15,8 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from ui import display
+
 RAW = "_link_raw"  # the query string as the session's first run saw it
 NOTES = "_link_notes"  # (page, sentences) once the first complete run has been checked
 OWN_CHECK = "url_messages"  # set by ui.panels.url_notices on the pages that check their links themselves
@@ -28,7 +30,7 @@ def remember_link() -> None:
     from the URL (found by tests/test_fuzz_links.py). The notice then reports it like any unused value.
     """
     if RAW not in st.session_state:
-        st.session_state[RAW] = st.query_params.to_dict()
+        st.session_state[RAW] = display.page_query()  # hide= and present= belong to the view (ui/display.py)
         bad = [k for k, v in st.session_state[RAW].items() if k != "formula" and _not_finite(v)]
         if bad:
             _forget_initial(bad)

@@ -8,6 +8,7 @@ import streamlit as st
 from experiments.summary import RunSummary
 from optim import Optimizer, Trajectory, get_optimizer
 from surfaces import Surface
+from ui import display
 from ui.controls import set_optimizer_defaults
 from ui.presets import PRESETS
 from ui.text import escaped
@@ -50,7 +51,7 @@ def url_notices(default_surface: str, default_optimizer: str) -> None:
     only: the next action is the person's own), and take the rejected values out of the address bar."""
     if "url_messages" in st.session_state:
         return
-    query = st.query_params.to_dict()
+    query = display.page_query()  # hide= and present= are the view's, not the playground's
     if not query:
         load_preset(FIRST_VISIT)
     messages, fixes, rejected = check_query(query, default_surface, default_optimizer,
