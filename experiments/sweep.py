@@ -139,19 +139,16 @@ def classify_regions(result: SweepResult) -> np.ndarray:
 
 def example_indices(result: SweepResult, labels: np.ndarray) -> dict[int, int]:
     """One η per region shown in Figure 3.3's style: the best η for "good"; for "too small" and "too big"
-    the η of the region that ends farthest from the minimum (largest envelope), so the example shows
+    the η of the region that ends farthest from the minimum (largest final gap), so the example shows
     its category: the middle of the "too big" run could still reach a gap of 1e-10, just later."""
     out: dict[int, int] = {}
     best = best_index(result)
-    env = envelope(result)
-    for region in (TOO_SMALL, GOOD, TOO_BIG):
+    gap = np.where(np.isfinite(result.gap), result.gap, -np.inf)  # the run's own end, not the envelope,
+    for region in (TOO_SMALL, GOOD, TOO_BIG):                      # which smears a neighbour's gap over it
         where = np.flatnonzero(labels == region)
         if not where.size:
             continue
-        if region == GOOD and best is not None:
-            out[region] = best
-        else:
-            out[region] = int(where[np.nanargmax(env[where])]) if np.isfinite(env[where]).any() else int(where[0])
+        out[region] = best if region == GOOD and best is not None else int(where[np.argmax(gap[where])])
     return out
 
 

@@ -141,20 +141,19 @@ with left:
                         key="basins", config={"displayModeBar": False})
 with right:
     share = bmap.share_global
-    c1, c2, c3 = st.columns(3)
-    c1.metric("global minimum", "—" if share is None else f"{share:.1%}",
-              help="Share of the starts that settle (‖∇f‖ < tolerance) in a declared global minimum.")
-    c2.metric("not converged", f"{bmap.share_of(NOT_CONVERGED):.1%}", help=f"Still moving after {steps} steps.")
-    c3.metric("diverged", f"{bmap.share_of(DIVERGED):.1%}", help="The numbers overflowed.")
+    # Wrapping text, not three st.metric: in this column a metric cut "100.0%" to "10…".
+    st.markdown(("" if share is None else f"**{share:.1%}** of the starts settle in a global minimum · ")
+                + f"**{bmap.share_of(NOT_CONVERGED):.1%}** still moving after {steps} steps · "
+                + f"**{bmap.share_of(DIVERGED):.1%}** diverged")
     outcomes = [k for k in (NOT_CONVERGED, DIVERGED) if bmap.share_of(k) > 0]  # no empty rows
     labels = [*range(len(bmap.attractors)), *outcomes]
-    table = pd.DataFrame({
+    table = pd.DataFrame({  # the share first: the long names last, where a narrow column cuts them
         "": [""] * len(labels),
-        "ends in": [attractor_name(k, a.point, a.kind) for k, a in enumerate(bmap.attractors)]
-        + ["not converged" if k == NOT_CONVERGED else "diverged" for k in outcomes],
+        "share of starts": list(bmap.share) + [bmap.share_of(k) for k in outcomes],
         # text, so a run that ends nowhere reads "—" (not "None") and 7.9e-31 reads 0 like the other minima
         "f": [number_text(a.value) for a in bmap.attractors] + ["—"] * len(outcomes),
-        "share of starts": list(bmap.share) + [bmap.share_of(k) for k in outcomes],
+        "ends in": [attractor_name(k, a.point, a.kind) for k, a in enumerate(bmap.attractors)]
+        + ["not converged" if k == NOT_CONVERGED else "diverged" for k in outcomes],
     }, index=labels).sort_values("share of starts", ascending=False, kind="stable")
     swatches = table.style.apply(lambda col: [f"background-color: {outcome_colour(k)}" for k in col.index],
                                  subset=[""])
@@ -162,7 +161,7 @@ with right:
         "": st.column_config.TextColumn(width=28), "ends in": st.column_config.TextColumn(),
         "f": st.column_config.TextColumn(width=70),
         "share of starts": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0,
-                                                           width=110)})
+                                                           width=100)})
     st.caption(
         f"{n} × {n} = {n * n:,} starts, {steps} steps each, in {bmap.seconds:.2f} s when computed (cached since). "
         "Colour: where the start settles; lighter: fewer steps, darker: more. White lines: eight sample paths."

@@ -155,15 +155,16 @@ if curve.name == "quartic":  # Example 3.1.3: the numbers below are its own
             f"$w = {short(curve.stationary[1].w)}$. The two valleys are not equally deep (the left one is the global "
             f"minimum), and the rounded points are not on the curve: {quoted}.", icon=":material/school:")
 
-b1, b2, b3, b4, status = st.columns([1.3, 1.7, 1, 1, 1.6], vertical_alignment="center")
-b1.button("Back", key="w_back", icon=":material/chevron_left:", on_click=_move, args=(-1, last), disabled=k == 0,
-          shortcut="PageUp", width="stretch")
-b2.button("Next step", key="w_next", icon=":material/chevron_right:", type="primary", on_click=_move,
-          args=(1, last), disabled=k >= last, shortcut="PageDown", width="stretch",
-          help="Show one more step (PageDown, or a presenter's clicker).")
-b3.button("Show all", key="w_all", on_click=lambda: st.session_state.update(w_k=None), width="stretch")
-b4.button("Restart", key="w_restart", on_click=lambda: st.session_state.update(w_k=0), width="stretch")
-status.markdown(f"Step **{k}** of {steps}" + (f" (the run diverged at step {traj.diverged_at})"
+# A row that wraps (not fixed columns): on a projector's narrow page "Next step  PageDown" stays whole.
+row = st.container(horizontal=True, vertical_alignment="center")
+row.button("Back", key="w_back", icon=":material/chevron_left:", on_click=_move, args=(-1, last), disabled=k == 0,
+           shortcut="PageUp")
+row.button("Next step", key="w_next", icon=":material/chevron_right:", type="primary", on_click=_move,
+           args=(1, last), disabled=k >= last, shortcut="PageDown",
+           help="Show one more step (PageDown, or a presenter's clicker).")
+row.button("Show all", key="w_all", on_click=lambda: st.session_state.update(w_k=None))
+row.button("Restart", key="w_restart", on_click=lambda: st.session_state.update(w_k=0))
+row.markdown(f"Step **{k}** of {steps}" + (f" (the run diverged at step {traj.diverged_at})"
                                              if traj.diverged_at is not None else ""))
 
 names = {i: f"→ w* = {short(m.w)}" for i, m in enumerate(curve.minima)}

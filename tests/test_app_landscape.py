@@ -17,7 +17,14 @@ def landscape(**query) -> AppTest:
 
 
 def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """A share from the line above the basin table ("**100.0%** of the starts settle in a global minimum · ...")."""
+    import re
+
+    line = next(m.value for m in at.markdown if "still moving after" in m.value)
+    pattern = {"global minimum": r"of the starts settle in a global minimum", "not converged": r"still moving",
+               "diverged": r"diverged"}[label]
+    found = re.search(r"\*\*([0-9.]+%)\*\* " + pattern, line)
+    return found.group(1) if found else "—"
 
 
 def surface_title(at: AppTest) -> str:
@@ -137,3 +144,13 @@ def test_link_reopens_the_same_map():
     assert at.select_slider(key="res").value == 64
     assert at.select_slider(key="bsteps").value == 1000
     assert "64 × 64" in " ".join(c.value for c in at.caption)
+
+
+def test_basin_table_reads_cleanly():
+    """Shares first, no empty outcome rows, no 'None', a minimum's f of 7.9e-31 written as 0 like the others."""
+    at = landscape()
+    basins = at.dataframe[0].value
+    assert list(basins.columns)[:3] == ["", "share of starts", "f"]
+    assert (basins["share of starts"] > 0).all(), basins
+    assert "None" not in basins["f"].astype(str).tolist() and set(basins["f"]) == {"0"}, basins["f"].tolist()
+    assert all(o.startswith("(") and ", " in o for o in at.selectbox(key="saddle").options)

@@ -152,3 +152,12 @@ def test_a_schedule_for_the_whole_race():
     at.slider(key="t_max").set_value(100.0).run()
     no_exception(at)
     assert at.dataframe, "the results table is shown"
+
+
+def test_results_table_says_not_reached_instead_of_none():
+    at = race_page()  # on the first visit no racer diverges and some do not reach the tolerance
+    no_exception(at)
+    table = results(at)
+    cells = [str(v) for c in table.columns if c.startswith("steps to") or c == "diverged at" for v in table[c]]
+    assert cells and "None" not in cells and "<NA>" not in cells, cells
+    assert "not reached" in cells or "—" in cells

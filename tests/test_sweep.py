@@ -189,3 +189,16 @@ def test_degenerate_sweeps():
     assert (classify_regions(at_minimum) == GOOD).all()
     with pytest.raises(ValueError):
         lr_sweep(bowl, get_optimizer("gd"), {}, (1.0, 1.0), 10, [0.1, 0.05])
+
+
+def test_examples_show_their_category_on_the_pages_first_view():
+    """The page's bowl, GD, 200 values of η from 1e-3 to 10: the old middle-of-the-run pick for "too big"
+    (η = 0.901) still reached a gap of ~1e-10; the example must end visibly far from the minimum."""
+    surface = get_surface("bowl")
+    result = lr_sweep(surface, get_optimizer("gd"), {}, surface.start, 50, np.geomspace(1e-3, 10, 200))
+    labels = classify_regions(result)
+    picks = example_indices(result, labels)
+    start_gap = surface(surface.start) - surface.f_star
+    assert result.gap[picks[TOO_BIG]] > 1e-3 * start_gap, result.lrs[picks[TOO_BIG]]
+    assert result.gap[picks[TOO_SMALL]] > 1e-3 * start_gap
+    assert result.gap[picks[GOOD]] < 1e-6 * start_gap

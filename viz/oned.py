@@ -111,7 +111,7 @@ def _update_arrow(fig, w, f, slope, w_next, f_next, xr, k: int) -> None:
     sign = "= 0: GD stays" if slope == 0 else ("< 0: downhill is to the right" if slope < 0
                                                  else "> 0: downhill is to the left")
     fig.add_annotation(x=0.01, y=0.99, xref="x domain", yref="y domain", xanchor="left", yanchor="top",
-                       text=f"at w<sub>{k}</sub> = {short(w)}:  f′(w<sub>{k}</sub>) = {short(slope)} {sign}",
+                       text=f"at w<sub>{k}</sub> = {short(w)}:  f′(w<sub>{k}</sub>) = {short(slope)}<br>{sign}",
                        showarrow=False, bgcolor="rgba(255,255,255,0.9)", font=dict(size=15, color=TANGENT),
                        name="sign")
     if w_next is None or not np.isfinite(w_next) or w_next == w:

@@ -150,13 +150,13 @@ def race_figure(xs, ys, Z, points, labels, *, diverged_at=None, minima=(), start
         xaxis=dict(frame, title=dict(text="x", standoff=4), range=list(domain[0]), autorange=False),
         yaxis=dict(frame, title=dict(text="y"), range=list(domain[1]), autorange=False, scaleanchor="x",
                    scaleratio=1),
-        dragmode=False, hovermode="closest", margin=dict(b=110),
+        dragmode=False, hovermode="closest", margin=dict(b=110 + SLIDER_BELOW_PX),
         meta=dict(frame_steps=[int(v) for v in shown], first_racer_trace=FIRST_RACER_TRACE, racers=n),
     ))
     return spec.figure(traces, layout, frames)
 
 
-SLIDER_LEFT_PX = 200  # room for the Play and Pause buttons
+SLIDER_BELOW_PX = 44  # the slider's own row under the Play and Pause buttons
 
 
 def _animation_controls(shown: np.ndarray) -> dict:
@@ -172,13 +172,13 @@ def _animation_controls(shown: np.ndarray) -> dict:
             buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
                      dict(label="❚❚ Pause", method="animate", args=[[None], still])],
         )],
-        # The slider starts a fixed distance right of the buttons (pad.l in px, not a share of the width,
-        # which let Pause cover its start on a narrow chart). Its per-frame tick labels crowd at any
-        # readable size: they are hidden, and the current step is read out large instead.
+        # The slider has a row of its own under the buttons (beside them, Pause covered its start on a
+        # narrow chart). Its per-frame tick labels crowd at any readable size: they are hidden, and the
+        # current step is read out large instead.
         sliders=[dict(
             active=len(shown) - 1, x=0, len=1, xanchor="left", y=-0.08, yanchor="top",
-            pad=dict(t=0, b=0, l=SLIDER_LEFT_PX),
-            currentvalue=dict(prefix="step ", visible=True, xanchor="right", font=dict(size=18)),
+            pad=dict(t=SLIDER_BELOW_PX, b=0),
+            currentvalue=dict(prefix="step ", visible=True, xanchor="right", font=dict(size=18, color=style.OUTLINE)),
             transition=dict(duration=0), ticklen=3, minorticklen=0, font=dict(size=14, color="rgba(0,0,0,0)"),
             steps=[dict(label=str(int(s)), method="animate", args=[[str(int(s))], still]) for s in shown],
         )],
