@@ -111,6 +111,24 @@ def _objective(sample_loss: SampleLoss):
     return objective
 
 
+def _epoch_updates(value_and_grad, fns, sched, batching: Batching, x, y, hp, sp, l2, key, e, carry, keep_params: bool):
+    """Epoch ``e``'s updates as one ``lax.scan``: returns the carry ``(w, state, sched_state)`` and per update
+    (the flattened parameters if ``keep_params`` else ``None``, the step size, the batch's loss)."""
+    idx, weight = epoch_batches(key, e, batching)
+    nb = batching.per_epoch
+
+    def update(c, j):
+        w, state, sched_state = c
+        t = e * nb + j + 1
+        f_batch, g = value_and_grad(w, x[idx[j]], y[idx[j]], weight[j], l2)
+        m, sched_state = sched.multiplier(t, f_batch, sched_state, sp)
+        lr_t = hp["lr"] * m
+        w, state = fns.update(g, state, w, {**hp, "lr": lr_t}, t)
+        return (w, state, sched_state), (ravel_pytree(w)[0] if keep_params else None, lr_t, f_batch)
+
+    return lax.scan(update, carry, jnp.arange(nb))
+
+
 def _train(sample_loss, fns, sched, batching: Batching, epoch_bucket: int, x, y, w0, hp, sp, l2, key, n_epochs):
     """One run: ``n_epochs`` epochs (traced), recorded into a buffer of ``epoch_bucket`` epochs.
 
@@ -134,19 +152,8 @@ def _train(sample_loss, fns, sched, batching: Batching, epoch_bucket: int, x, y,
 
     def epoch(carry):
         e, w, state, sched_state, record = carry
-        idx, weight = epoch_batches(key, e, batching)
-
-        def update(c, j):
-            w, state, sched_state = c
-            t = e * nb + j + 1
-            f_batch, g = value_and_grad(w, x[idx[j]], y[idx[j]], weight[j], l2)
-            m, sched_state = sched.multiplier(t, f_batch, sched_state, sp)
-            lr_t = hp["lr"] * m
-            w, state = fns.update(g, state, w, {**hp, "lr": lr_t}, t)
-            return (w, state, sched_state), (ravel_pytree(w)[0], lr_t, f_batch)
-
-        (w, state, sched_state), (flats, lrs, batch_losses) = lax.scan(
-            update, (w, state, sched_state), jnp.arange(nb))
+        (w, state, sched_state), (flats, lrs, batch_losses) = _epoch_updates(
+            value_and_grad, fns, sched, batching, x, y, hp, sp, l2, key, e, (w, state, sched_state), True)
         f, gn = jax.vmap(full_row)(flats)
         rows = jnp.concatenate([flats, jnp.stack([f, gn, lrs, batch_losses], axis=1)], axis=1)
         record = lax.dynamic_update_slice(record, rows, (1 + e * nb, 0))
@@ -422,21 +429,11 @@ def _train_epochs(sample_loss, metrics, fns, sched, batching: Batching, epoch_bu
 
     first = row(w0, jnp.nan, jnp.nan)
     record = jnp.zeros((epoch_bucket + 1, first.size)).at[0].set(first)
-    nb = batching.per_epoch
 
     def epoch(carry):
         e, w, state, sched_state, record = carry
-        idx, weight = epoch_batches(key, e, batching)
-
-        def update(c, j):
-            w, state, sched_state = c
-            t = e * nb + j + 1
-            f_batch, g = value_and_grad(w, x[idx[j]], y[idx[j]], weight[j], l2)
-            m, sched_state = sched.multiplier(t, f_batch, sched_state, sp)
-            w, state = fns.update(g, state, w, {**hp, "lr": hp["lr"] * m}, t)
-            return (w, state, sched_state), (hp["lr"] * m, f_batch)
-
-        (w, state, sched_state), (lrs, batch_losses) = lax.scan(update, (w, state, sched_state), jnp.arange(nb))
+        (w, state, sched_state), (_, lrs, batch_losses) = _epoch_updates(
+            value_and_grad, fns, sched, batching, x, y, hp, sp, l2, key, e, (w, state, sched_state), False)
         record = record.at[e + 1].set(row(w, lrs[-1], jnp.mean(batch_losses)))
         return e + 1, w, state, sched_state, record
 

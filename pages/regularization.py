@@ -9,12 +9,12 @@ import streamlit as st
 from experiments import regularization as reg
 from optim import get_optimizer
 from optim.spec import Hyperparameter
-from surfaces import DATA_SURFACES, get_surface
+from surfaces import get_surface
 from ui import chart, compute, controls
 from viz.regularization import example_figure, poly_fit_figure, poly_loss_figure, regularized_contour_figure
 
 # The Learning-from-data page's convention (same keys, same URL): a base name and a "scale features" switch.
-DATASETS = tuple(s.name for s in DATA_SURFACES if not s.name.endswith("-scaled"))
+DATASETS = controls.DATASETS
 DEFAULT_DATA = "iris"  # logistic regression on separable-ish data: λ = 0.01 already moves the minimizer far
 STEP_CHOICES = (100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000)
 DEGREES = tuple(range(1, 16))
@@ -92,14 +92,7 @@ with st.sidebar:
         "regularization strength λ", options=reg.LAMBDA_STOPS, format_func=fmt_lambda, key="lam",
         bind="query-params", help="The penalty λ‖w‖² added to the loss; 0 is no regularizer.",
         **controls.initial("lam", reg.DEFAULT_LAMBDA)))
-    base = st.selectbox("Dataset and model", DATASETS, key="data", bind="query-params",
-                        help="line, blobs: generated (seed 0); diabetes, iris: real data shipped with scikit-learn. "
-                             "line and diabetes: linear regression; blobs and iris: logistic regression.",
-                        **controls.initial_index("data", list(DATASETS), DEFAULT_DATA))
-    scaled = st.toggle("scale features", key="scaled", bind="query-params",
-                       help="Standardise x to mean 0 and standard deviation 1: a round valley instead of a long one.",
-                       **controls.initial("scaled", True))
-    name = f"{base}-scaled" if scaled else base
+    name = controls.dataset_picker(DEFAULT_DATA)
     st.divider()
     st.caption("Gradient descent for Example 3.3.1 and the polynomial")
     optimizer = controls.optimizer_control()

@@ -10,7 +10,6 @@ from surfaces import get_surface
 from ui import chart, compute, controls
 from viz.stochastic import fit_figure, loss_band_figure, paths_figure, poll_figure
 
-DATASETS = ("line", "diabetes", "blobs", "iris")  # base names; "scale features" picks the "-scaled" twin
 BATCH_CHOICES = (2, 4, 8, 16, 32, 64)
 EPOCH_CHOICES = (1, 2, 5, 10, 20, 50, 100, 200)
 SAMPLING = ("without replacement", "with replacement")
@@ -41,15 +40,7 @@ if "lr" not in st.session_state and "lr" not in st.query_params:
     st.session_state["lr"] = PAGE_LR
 
 with st.sidebar:
-    # Plain names as options (a bound selectbox puts the shown label in the URL): ?data=iris stays editable.
-    base = st.selectbox("Dataset and model", DATASETS, key="data", bind="query-params",
-                        help="line, blobs: generated (seed 0); diabetes, iris: real data shipped with scikit-learn. "
-                             "line and diabetes: linear regression; blobs and iris: logistic regression.",
-                        **controls.initial_index("data", list(DATASETS), "line"))
-    scaled = st.toggle("scale features", key="scaled", bind="query-params",
-                       help="Standardise x to mean 0 and standard deviation 1: a round valley instead of a long one.",
-                       **controls.initial("scaled", True))
-    name = f"{base}-scaled" if scaled else base
+    name = controls.dataset_picker("line")
     surface = get_surface(name)
     optimizer = controls.optimizer_control()
     hp = controls.hyperparameter_controls(optimizer)

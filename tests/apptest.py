@@ -70,3 +70,18 @@ def first_visit(url_path: str, **query) -> AppTest:
     with mock.patch.object(_app_test, "PagesManager", _RoutedPagesManager):
         at.run()
     return at
+
+
+def open_page(page: str, **query) -> AppTest:
+    """A fresh session that opens ``page`` (e.g. "pages/network.py") from a link to it, run once."""
+    at = new_session(**query)
+    at.switch_page(page)
+    return at.run()
+
+
+def figure_traces(at: AppTest, key: str) -> list[dict]:
+    """The traces of the chart ``key`` as JSON objects."""
+    import json
+
+    fig = charts_by_key(at)[key]
+    return (json.loads(fig) if isinstance(fig, str) else fig)["data"]

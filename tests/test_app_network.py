@@ -1,23 +1,16 @@
 """AppTest: the network page trains the chosen optimizers, draws curves, digits and the landscape, and
 survives bad link values."""
 
-import json
 
-from tests.apptest import charts_by_key, new_session, no_exception
+from tests.apptest import charts_by_key, figure_traces, no_exception, open_page
 
 PAGE = "pages/network.py"
 CHARTS = {"net_loss", "net_acc", "net_contour", "net_surface"}
 
 
 def _open(**query):
-    at = new_session(**query)
-    at.switch_page(PAGE)
-    return at.run()
+    return open_page(PAGE, **query)
 
-
-def _traces(at, key):
-    fig = charts_by_key(at)[key]
-    return (json.loads(fig) if isinstance(fig, str) else fig)["data"]
 
 
 def test_a_link_trains_the_chosen_optimizers_and_draws_everything():
@@ -28,10 +21,10 @@ def test_a_link_trains_the_chosen_optimizers_and_draws_everything():
     table = at.dataframe[0].value
     assert list(table["optimizer"]) == ["adam", "gd"] and list(table["η"]) == [0.001, 0.1]
     assert (table["test accuracy (%)"] > 50).all()  # three epochs already read most digits
-    names = [t.get("name") for t in _traces(at, "net_loss")]
+    names = [t.get("name") for t in figure_traces(at, "net_loss")]
     assert "adam η=0.001 (train)" in names and "gd η=0.1 (test)" in names
-    assert len(_traces(at, "net_loss")[0]["x"]["bdata"] if isinstance(_traces(at, "net_loss")[0]["x"], dict)
-               else _traces(at, "net_loss")[0]["x"]) > 0
+    assert len(figure_traces(at, "net_loss")[0]["x"]["bdata"] if isinstance(figure_traces(at, "net_loss")[0]["x"], dict)
+               else figure_traces(at, "net_loss")[0]["x"]) > 0
     assert len(at.get("image")) >= 1  # the test digits
 
 

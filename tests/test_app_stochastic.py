@@ -4,20 +4,14 @@ import json
 
 import numpy as np
 
-from tests.apptest import charts_by_key, new_session, no_exception
+from tests.apptest import charts_by_key, figure_traces, new_session, no_exception, open_page
 
 PAGE = "pages/stochastic.py"
 
 
 def _open(**query):
-    at = new_session(**query)
-    at.switch_page(PAGE)
-    return at.run()
+    return open_page(PAGE, **query)
 
-
-def _traces(at, key):
-    fig = charts_by_key(at)[key]
-    return (json.loads(fig) if isinstance(fig, str) else fig)["data"]
 
 
 def test_the_page_races_batch_gd_sgd_and_a_mini_batch_over_seeds():
@@ -32,7 +26,7 @@ def test_the_page_races_batch_gd_sgd_and_a_mini_batch_over_seeds():
     # Per epoch, the noisy contenders get much further than batch GD's 20 updates.
     gaps = list(table["final L − L* (median)"])
     assert gaps[1] < gaps[0] and gaps[2] < gaps[0]
-    names = [t.get("name") for t in _traces(at, "paths")]
+    names = [t.get("name") for t in figure_traces(at, "paths")]
     assert "mini-batch (B = 16)" in names and "SGD (B = 1): other seeds" in names  # the spread over seeds
 
 

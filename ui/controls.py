@@ -276,3 +276,21 @@ def gradient_controls() -> tuple[str, float | None]:
                          bind="query-params", help="Too large: truncation error; too small: round-off.",
                          **initial("fd_h", default))
     return method, float(h)
+
+
+DATASETS = ("line", "diabetes", "blobs", "iris")  # the data surfaces' base names; "-scaled" is the twin
+
+
+def dataset_picker(default: str) -> str:
+    """A data surface as dataset + "scale features"; returns the registered name ("iris-scaled").
+
+    Plain names as options (a bound selectbox puts the shown label in the URL): ?data=iris stays editable.
+    """
+    base = st.selectbox("Dataset and model", DATASETS, key="data", bind="query-params",
+                        help="line, blobs: generated (seed 0); diabetes, iris: real data shipped with scikit-learn. "
+                             "line and diabetes: linear regression; blobs and iris: logistic regression.",
+                        **initial_index("data", list(DATASETS), default))
+    scaled = st.toggle("scale features", key="scaled", bind="query-params",
+                       help="Standardise x to mean 0 and standard deviation 1: a round valley instead of a long one.",
+                       **initial("scaled", True))
+    return f"{base}-scaled" if scaled else base
