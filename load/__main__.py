@@ -110,8 +110,9 @@ def main(argv=None) -> int:
     rows = []
     with local_servers(args.replicas) as (url, pids):
         meter = ProcessMeter(pids)
-        # Warm-up: one user, so JAX's compilations are not billed to the first scenario.
-        asyncio.run(scenario(url, 1, 20.0, 0.5, 0.0, 3, 0))
+        # Warm-up: a few users per server, so JAX's compilations are not billed to the first scenario
+        # (behind nginx each user's route cookie picks a server).
+        asyncio.run(scenario(url, 4 * args.replicas, 30.0, 0.5, 2.0, 3, 0))
         for n in args.users:
             checker = None
             if args.browser and n == max(args.users):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import sys
 import time
 import warnings
@@ -114,7 +115,8 @@ CAP_PHRASES = ("characters long", "more than", "nested more than", "too large", 
 
 def one_sentence(message: str) -> None:
     assert message and message.endswith("."), message
-    assert "\n" not in message and ". " not in message[:-1], f"not one sentence: {message!r}"
+    # a full stop then a space ends a sentence, unless it closes a number as typed ("1000001. is too large")
+    assert "\n" not in message and not re.search(r"(?<!\d)\.\s", message), f"not one sentence: {message!r}"
     assert "Traceback" not in message and len(message) < 400, message
 
 
@@ -194,7 +196,8 @@ def _name(ident: str) -> ast.Name:
 GOOD_LEAVES = st.one_of(
     st.sampled_from(["x", "y", "pi", "e"]).map(_name),
     st.integers(0, 10**7).map(ast.Constant),
-    st.floats(0, 2e6, allow_nan=False).map(ast.Constant),
+    # no subnormal numbers: XLA on CPU flushes them to zero, so 0^(x*1e-308) is 1 in JAX, 0 in NumPy
+    st.floats(0, 2e6, allow_nan=False, allow_subnormal=False).map(ast.Constant),
 )
 BAD_LEAVES = st.one_of(
     st.sampled_from(["z", "os", "__import__", "eval", "exec", "open", "globals", "breakpoint", "print",
