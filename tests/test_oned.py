@@ -247,7 +247,8 @@ def test_descent_figure_draws_the_path_tangent_and_update():
     tangent = by_name["tangent"]
     assert (tangent.y[1] - tangent.y[0]) / (tangent.x[1] - tangent.x[0]) == pytest.approx(2.0)  # f'(1)
     notes = {a.name: a for a in fig.layout.annotations}
-    assert "f′(w<sub>1</sub>) = 2 &gt; 0" in notes["sign"].text or "f′(w<sub>1</sub>) = 2 > 0" in notes["sign"].text
+    sign = notes["sign"].text.replace("&gt;", ">").replace("<br>", " ")  # the note wraps before the sign
+    assert "f′(w<sub>1</sub>) = 2 > 0: downhill is to the left" in sign
     assert notes["update"].x == pytest.approx(2 / 3) and notes["update"].ax == 1.0  # the arrow w_1 -> w_2
     assert "Δw = −0.3333" in notes["update label"].text
     assert any(t.type == "heatmap" for t in fig.data)
