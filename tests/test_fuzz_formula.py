@@ -294,6 +294,9 @@ def test_mutated_formulas(tree, data):
 
 def test_the_audit_hook_sees_an_import_and_an_exec():
     """The watch can fail: an import and an exec inside it are reported."""
+    # A module already in sys.modules imports without an audit event (another test or library may have
+    # loaded it first in the whole suite): take it out so this import really happens.
+    sys.modules.pop("xml.dom.minidom", None)
     with pytest.raises(AssertionError, match="import"), nothing_runs():
         __import__("xml.dom.minidom")
     with pytest.raises(AssertionError, match="exec"), nothing_runs():
