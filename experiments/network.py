@@ -34,7 +34,8 @@ from jax.flatten_util import ravel_pytree
 
 import surfaces  # noqa: F401  (switches float64 on before anything traces)
 from optim import get_optimizer
-from optim.stochastic import Batching, _epoch_bucket, _objective, _resolve_steps, _Runs, epoch_batches
+from optim.schedules import get_schedule
+from optim.stochastic import Batching, _epoch_bucket, _epoch_updates, _objective, _resolve_steps, _Runs
 from surfaces.datasets import digits_data
 
 LAYERS = (64, 128, 10)
@@ -126,7 +127,6 @@ def _loop(fns, batching: Batching, bucket: int, x, y, x_test, y_test, w0, hp, ke
     the epoch's mean batch loss; one packed buffer (DESIGN.md: several buffers sent XLA:CPU's loop body
     through its concurrent executor)."""
     value_and_grad = jax.value_and_grad(_objective(sample_loss))
-    nb = batching.per_epoch
 
     def row(w, batch_loss):
         train_loss, train_acc = _evaluate(w, x, y)
@@ -137,21 +137,16 @@ def _loop(fns, batching: Batching, bucket: int, x, y, x_test, y_test, w0, hp, ke
     first = row(w0, jnp.nan)
     record = jnp.zeros((bucket + 1, first.size)).at[0].set(first)
 
+    constant = get_schedule("constant").fns  # η_t = η · 1.0: the same step as η itself
+
     def epoch(carry):
-        e, w, state, record = carry
-        idx, weight = epoch_batches(key, e, batching)
-
-        def update(c, j):
-            w, state = c
-            f_batch, g = value_and_grad(w, x[idx[j]], y[idx[j]], weight[j], 0.0)
-            w, state = fns.update(g, state, w, hp, e * nb + j + 1)
-            return (w, state), f_batch
-
-        (w, state), batch_losses = lax.scan(update, (w, state), jnp.arange(nb))
+        e, w, state, sched_state, record = carry
+        (w, state, sched_state), (_, _, batch_losses) = _epoch_updates(
+            value_and_grad, fns, constant, batching, x, y, hp, {}, 0.0, key, e, (w, state, sched_state), False)
         record = record.at[e + 1].set(row(w, jnp.mean(batch_losses)))
-        return e + 1, w, state, record
+        return e + 1, w, state, sched_state, record
 
-    carry = (jnp.asarray(0, jnp.int64), w0, fns.init(w0, hp), record)
+    carry = (jnp.asarray(0, jnp.int64), w0, fns.init(w0, hp), constant.init({}), record)
     return lax.while_loop(lambda c: c[0] < n_epochs, epoch, carry)[-1]
 
 

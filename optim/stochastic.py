@@ -501,7 +501,7 @@ def train_epochs(
     x, y = (np.asarray(a) for a in data)
     x = x.astype(np.float64)
     batching = Batching.of(len(x), batch_size, replacement)
-    steps = _resolve_steps(batching, None, epochs)
+    _resolve_steps(batching, None, epochs)  # refuses a bad epoch count in one sentence
     runs = _Runs.of(optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters)
     batched = np.ndim(seeds) > 0 or runs.r > 1
     epochs = int(epochs)
@@ -514,7 +514,6 @@ def train_epochs(
     rows = np.swapaxes(record, 0, 1)  # (epochs + 1, R, cols)
     out = EpochRun(rows[..., :p], rows[..., p], rows[..., p + 1], rows[1:, :, p + 2], rows[1:, :, p + 3],
                    rows[..., p + 4:], diverged, epochs, batching, runs.seeds, runs.hp, runs.unravel)
-    del steps
     if batched:
         return out
     first = lambda a: a[:, 0]  # noqa: E731
