@@ -2,13 +2,12 @@
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
+from tests.browser import ARTIFACTS, require_chromium
 
 pytestmark = pytest.mark.browser
 
 require_chromium()
 
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 DRAWN = "(n) => document.querySelectorAll('.descent-chart[data-drawn]').length >= n"
 NO_EXCEPTION = '[data-testid="stException"]'
@@ -21,19 +20,6 @@ CHART_STYLE = """() => {
 TEXT_SIZE = """() => parseFloat(getComputedStyle(
   document.querySelector('[data-testid="stMain"] [data-testid="stMarkdownContainer"] p')).fontSize)"""
 
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def open_page(browser, url: str, path: str, width: int = 1500, height: int = 1000):

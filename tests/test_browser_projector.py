@@ -7,13 +7,12 @@ phone the update rule ran off the screen. These checks measure the laid-out page
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
+from tests.browser import ARTIFACTS, require_chromium
 
 pytestmark = pytest.mark.browser
 
 require_chromium()
 
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 DRAWN = "document.querySelectorAll('.descent-chart[data-drawn]').length >= 4"
 PLOT_AREAS = """() => Object.fromEntries([...document.querySelectorAll('.descent-chart')].map(gd => {
@@ -35,19 +34,6 @@ FORMULAS_FIT = """() => [...document.querySelectorAll('[data-testid="stMain"] .k
   return {right: box.right, scrolls: getComputedStyle(d).overflowX === 'auto', wide: d.scrollWidth > d.clientWidth + 4};
 })"""
 
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_projector_first_screen_shows_both_charts_usable(browser, server):
