@@ -9,7 +9,7 @@ batch's gradient with the full one and with many other random batches of the sam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import jax
 import jax.numpy as jnp
@@ -40,6 +40,20 @@ class Contender:
         if axis == "samples processed":
             return self.run.batching.samples_at(k).astype(float)
         raise ValueError(f"unknown x-axis {axis!r}; choose one of: {', '.join(AXES)}")
+
+    def first_seeds(self, k: int) -> Contender:
+        """The same contender cut to its first ``k`` seeds."""
+        run, cut = self.run, slice(0, k)
+        return replace(self, run=replace(
+            run, params=run.params[:, cut], loss=run.loss[:, cut], grad_norm=run.grad_norm[:, cut],
+            lr=run.lr[:, cut], batch_loss=run.batch_loss[:, cut], diverged_at=np.atleast_1d(run.diverged_at)[cut],
+            seed=np.atleast_1d(run.seed)[cut], l2=np.atleast_1d(run.l2)[cut]))
+
+
+def seed_bucket(seeds: int) -> int:
+    """Seeds actually run for ``seeds`` wanted: the next power of two, so the seed slider compiles once per
+    bucket (the run axis is a shape) rather than on every move; the extra runs are cut off afterwards."""
+    return 1 << max(int(seeds) - 1, 0).bit_length()
 
 
 def contender_label(batch_size: int | None, n: int) -> str:

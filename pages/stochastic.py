@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from experiments.stochastic import AXES, MAX_SEEDS, gradient_poll, race_batch_sizes, spread
+from experiments.stochastic import AXES, MAX_SEEDS, gradient_poll, race_batch_sizes, seed_bucket, spread
 from optim import get_optimizer
 from surfaces import get_surface
 from ui import chart, compute, controls
@@ -17,10 +17,17 @@ PAGE_LR = 0.05  # a fresh visit: a step size every contender survives on the sca
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def contenders(name, optimizer, hp, batch, seeds, epochs, replacement):
+def _race(name, optimizer, hp, batch, bucket, epochs, replacement):
     surface = get_surface(name)
     return race_batch_sizes(surface, get_optimizer(optimizer), dict(hp), surface.start, batch_sizes=(None, 1, batch),
-                            seeds=seeds, epochs=epochs, replacement=replacement)
+                            seeds=bucket, epochs=epochs, replacement=replacement)
+
+
+def contenders(name, optimizer, hp, batch, seeds, epochs, replacement):
+    """The race over ``seeds`` seeds, run (and cached) for the seed bucket: moving the slider within a bucket
+    compiles and computes nothing."""
+    race = _race(name, optimizer, hp, batch, seed_bucket(seeds), epochs, replacement)
+    return [c.first_seeds(seeds) for c in race]
 
 
 @st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
