@@ -77,8 +77,9 @@ with st.sidebar:
 
 controls.require_finite_start(surface, formula, point)
 st.markdown(f"**{surface.title}**: ${surface.latex}$")
-st.latex(r"\text{forward: } \frac{\partial f}{\partial w_i} \approx \frac{f(w + h e_i) - f(w)}{h} \qquad "
-         r"\text{central: } \frac{\partial f}{\partial w_i} \approx \frac{f(w + h e_i) - f(w - h e_i)}{2h}")
+formula_left, formula_right = st.columns(2)  # side by side on a wide screen, stacked on a phone
+formula_left.latex(r"\text{forward: } \frac{\partial f}{\partial w_i} \approx \frac{f(w + h e_i) - f(w)}{h}")
+formula_right.latex(r"\text{central: } \frac{\partial f}{\partial w_i} \approx \frac{f(w + h e_i) - f(w - h e_i)}{2h}")
 
 st.subheader("At one point", help="Reverse-mode AD in float64 is the reference.")
 h_key = tuple(sorted(h.items()))

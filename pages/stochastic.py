@@ -67,9 +67,10 @@ with st.sidebar:
     st.caption(compute.backend_label())
 
 st.markdown(f"**{surface.title}** ({surface.n} samples): ${surface.latex}$")
-st.latex(r"\nabla L(w) = \frac{1}{N}\sum_{i=1}^{N} \nabla \ell_i(w) \qquad "
-         r"g_B(w) = \frac{1}{B}\sum_{i \in \mathcal{B}} \nabla \ell_i(w), \quad "
-         r"\mathbb{E}\,[g_B(w)] = \nabla L(w)")
+formula_left, formula_right = st.columns(2)  # side by side on a wide screen, stacked on a phone
+formula_left.latex(r"\nabla L(w) = \frac{1}{N}\sum_{i=1}^{N} \nabla \ell_i(w)")
+formula_right.latex(r"g_B(w) = \frac{1}{B}\sum_{i \in \mathcal{B}} \nabla \ell_i(w), \quad "
+                    r"\mathbb{E}\,[g_B(w)] = \nabla L(w)")
 
 hp_key = tuple(sorted(hp.items()))
 args = (name, optimizer.name, hp_key, batch, seeds, epochs, sampling == SAMPLING[1])
