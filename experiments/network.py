@@ -35,7 +35,7 @@ from jax.flatten_util import ravel_pytree
 import surfaces  # noqa: F401  (switches float64 on before anything traces)
 from optim import get_optimizer
 from optim.schedules import get_schedule
-from optim.stochastic import Batching, _epoch_bucket, _epoch_updates, _objective, _resolve_steps, _Runs
+from optim.stochastic import Batching, _epoch_bucket, _epoch_updates, _resolve_steps, _Runs
 from surfaces.datasets import digits_data
 
 LAYERS = (64, 128, 10)
@@ -44,6 +44,7 @@ RACE_OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "
 DEFAULT_LR = {"gd": 0.1, "sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "rmsprop": 0.001,
               "adam": 0.001, "adamw": 0.001}
 METRICS = ("test_loss", "test_accuracy", "train_accuracy")
+DTYPES = ("float64", "float32")
 MAX_EPOCHS = 500  # every epoch keeps a copy of the 9,610 weights (for the landscape's path)
 
 
@@ -126,7 +127,8 @@ def _loop(fns, batching: Batching, bucket: int, x, y, x_test, y_test, w0, hp, ke
     updates). Record row: the flat weights, then train loss, train accuracy, test loss, test accuracy and
     the epoch's mean batch loss; one packed buffer (DESIGN.md: several buffers sent XLA:CPU's loop body
     through its concurrent executor)."""
-    value_and_grad = jax.value_and_grad(_objective(sample_loss))
+    value_and_grad = jax.value_and_grad(_batch_loss)
+    fns = _in_dtype(fns)
 
     def row(w, batch_loss):
         train_loss, train_acc = _evaluate(w, x, y)
@@ -150,30 +152,50 @@ def _loop(fns, batching: Batching, bucket: int, x, y, x_test, y_test, w0, hp, ke
     return lax.while_loop(lambda c: c[0] < n_epochs, epoch, carry)[-1]
 
 
+def _batch_loss(params, x, y, weight, l2):
+    """The mean cross-entropy of a (padded) batch, in the weights' own precision; the network trains
+    without a penalty (``l2`` unused: weight decay is the optimizer's)."""
+    losses = sample_loss(params, x, y)
+    weight = weight.astype(losses.dtype)  # epoch_batches' 0/1 weights are float64
+    return jnp.sum(weight * losses) / jnp.sum(weight)
+
+
+def _in_dtype(fns):
+    """``fns`` whose update runs in the parameters' precision: hyperparameters (float64 scalars) are cast
+    to it first, so float32 training is float32 throughout instead of promoted back to float64."""
+
+    def update(grads, state, params, hp, t):
+        dtype = jax.tree.leaves(params)[0].dtype
+        return fns.update(grads, state, params, {k: jnp.asarray(v, dtype) for k, v in hp.items()}, t)
+
+    return fns._replace(update=update)
+
+
 @lru_cache(maxsize=64)
-def _compiled_loop(code_name: str, batching: Batching, bucket: int):
-    """``fn(x, y, x_test, y_test, w0, hp, keys, n_epochs)`` vmapped over the run axis of w0, hp and keys."""
+def _compiled_loop(code_name: str, batching: Batching, bucket: int, batched: bool):
+    """``fn(x, y, x_test, y_test, w0, hp, key(s), n_epochs)``; batched: vmapped over the run axis of w0, hp
+    and keys (a single run is not vmapped: a batch axis of one cost a tenth of the time in XLA:CPU's dots)."""
     fns = get_optimizer(code_name).fns
     one = partial(_loop, fns, batching, bucket)
-    return jax.jit(jax.vmap(one, in_axes=(None, None, None, None, 0, 0, 0, None)))
+    return jax.jit(jax.vmap(one, in_axes=(None, None, None, None, 0, 0, 0, None)) if batched else one)
 
 
 _EXECUTABLES: dict = {}  # (optimizer code, batching, epoch bucket, argument shapes) -> (executable, compile s)
 
 
-def _executable(code_name: str, batching: Batching, bucket: int, args: tuple):
+def _executable(code_name: str, batching: Batching, bucket: int, batched: bool, args: tuple):
     shapes = str(jax.tree.map(lambda a: (np.shape(a), str(a.dtype)), args))
-    key = (code_name, batching, bucket, shapes)
+    key = (code_name, batching, bucket, batched, shapes)
     if key not in _EXECUTABLES:
         t0 = time.perf_counter()
-        compiled = _compiled_loop(code_name, batching, bucket).lower(*args).compile()
+        compiled = _compiled_loop(code_name, batching, bucket, batched).lower(*args).compile()
         _EXECUTABLES[key] = (compiled, time.perf_counter() - t0)
         return _EXECUTABLES[key]
     return _EXECUTABLES[key][0], 0.0
 
 
 def train_network(optimizer: str, hp: Mapping[str, float | np.ndarray] | None, epochs: int, batch_size: int,
-                  seed=0, *, epoch_bucket: int | None = None) -> NetworkRun:
+                  seed=0, *, epoch_bucket: int | None = None, dtype: str = "float64") -> NetworkRun:
     """Train the 64-128-10 network on the digits' 1,437 training images with ``optimizer`` (a registry
     name) and hyperparameters ``hp`` (missing ones take the optimizer's defaults) for ``epochs`` epochs of
     mini-batches of ``batch_size``. ``seed`` sets both the initial weights and the batch order.
@@ -181,8 +203,13 @@ def train_network(optimizer: str, hp: Mapping[str, float | np.ndarray] | None, e
     An array of seeds or of hyperparameter values trains that many networks in one vmapped call (each
     seed its own start; one seed for several learning rates gives them all the same start and batches).
     ``epoch_bucket`` (at least ``epochs``) fixes the compiled record's length, so that a page's epochs slider
-    reuses one compiled loop. ``ValueError`` with one sentence on bad input.
+    reuses one compiled loop. ``dtype``: the precision of the weights, the images and every update
+    (``"float64"``, the project's default, in which the updates equal ``torch.optim``'s to 1e-8;
+    ``"float32"``, PyTorch's default, about twice as fast on a CPU). ``ValueError`` with one sentence on
+    bad input.
     """
+    if dtype not in DTYPES:
+        raise ValueError(f"unknown precision {dtype!r}; choose {' or '.join(DTYPES)}")
     opt = get_optimizer(optimizer)
     data = digits_data()
     batching = Batching.of(data.n_train, batch_size)
@@ -193,13 +220,17 @@ def train_network(optimizer: str, hp: Mapping[str, float | np.ndarray] | None, e
     runs = _Runs.of(opt, hp, init_params(0), seed, 0.0, "constant", None)
     batched = np.ndim(seed) > 0 or runs.r > 1
     starts = [init_params(s) for s in runs.seeds]
-    w0 = {k: np.stack([s[k] for s in starts]) for k in starts[0]}
+    w0 = {k: np.stack([s[k] for s in starts]).astype(dtype) for k in starts[0]}
     bucket = _epoch_bucket(epochs) if epoch_bucket is None else max(int(epoch_bucket), epochs)
     _, hp_, _, _, keys = runs.args
-    args = (data.x_train, data.y_train, data.x_test, data.y_test, w0, hp_, keys, np.int64(epochs))
-    compiled, compile_seconds = _executable(opt.code_name, batching, bucket, args)
+    if not batched:  # one run: no run axis in the compiled loop
+        w0, hp_, keys = jax.tree.map(lambda a: a[0], (w0, hp_, keys))
+    args = (data.x_train.astype(dtype), data.y_train, data.x_test.astype(dtype), data.y_test, w0, hp_, keys,
+            np.int64(epochs))
+    compiled, compile_seconds = _executable(opt.code_name, batching, bucket, batched, args)
     t0 = time.perf_counter()
-    record = np.asarray(compiled(*args))[:, : epochs + 1]  # (R, epochs + 1, cols)
+    record = np.asarray(compiled(*args), dtype=np.float64)
+    record = (record if batched else record[None])[:, : epochs + 1]  # (R, epochs + 1, cols)
     seconds = time.perf_counter() - t0
     p = runs.p
     bad = ~(np.isfinite(record[..., :p]).all(axis=-1) & np.isfinite(record[..., p]))

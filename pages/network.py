@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from experiments.network import DEFAULT_LR, LAYERS, RACE_OPTIMIZERS, landscape, predictions, train_network
+from experiments.network import DEFAULT_LR, DTYPES, LAYERS, RACE_OPTIMIZERS, landscape, predictions, train_network
 from optim import get_optimizer
 from surfaces.datasets import digits_data
 from ui import chart, compute, controls
@@ -19,16 +19,18 @@ DEFAULT_OPTIMIZERS = ["gd", "momentum", "adam"]
 DIRECTIONS = ("random", "pca")
 DIRECTION_LABELS = {"random": "two random directions (filter-normalised)", "pca": "PCA of the training path"}
 GRID = 41
+DTYPE_LABELS = {"float64": "exact: every update equals torch.optim's to 1e-8",
+                "float32": "PyTorch's default precision: about twice as fast"}
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)  # a 50-epoch run keeps 51 x 9,610 weights (4 MB)
-def trained(optimizer: str, lr: float, epochs: int, batch_size: int, seed: int):
-    return train_network(optimizer, {"lr": lr}, epochs, batch_size, seed, epoch_bucket=EPOCH_BUCKET)
+def trained(optimizer: str, lr: float, epochs: int, batch_size: int, seed: int, dtype: str = "float64"):
+    return train_network(optimizer, {"lr": lr}, epochs, batch_size, seed, epoch_bucket=EPOCH_BUCKET, dtype=dtype)
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def sliced(optimizer: str, lr: float, epochs: int, batch_size: int, seed: int, kind: str):
-    return landscape(trained(optimizer, lr, epochs, batch_size, seed), kind, n=GRID, seed=seed)
+def sliced(optimizer: str, lr: float, epochs: int, batch_size: int, seed: int, kind: str, dtype: str = "float64"):
+    return landscape(trained(optimizer, lr, epochs, batch_size, seed, dtype), kind, n=GRID, seed=seed)
 
 
 def _lr_default(name: str) -> float:
@@ -60,6 +62,9 @@ with st.sidebar:
                              help="Images per update: ⌈1437 / B⌉ updates per epoch.", **controls.initial("b", 32))
     seed = st.number_input(f"seed (0 to {MAX_SEED})", 0, MAX_SEED, step=1, key="seed", bind="query-params",
                            help="Sets the initial weights and the order of the batches.", **controls.initial("seed", 0))
+    dtype = st.radio("precision", DTYPES, key="dtype", bind="query-params", captions=list(DTYPE_LABELS.values()),
+                     help="The number format of the weights, the images and every update. The notes' PyTorch loop "
+                          "trains in float32.", **controls.initial_index("dtype", list(DTYPES), "float64"))
     st.caption(compute.backend_label())
 
 if not chosen:
@@ -75,7 +80,7 @@ for k, name in enumerate(chosen):
     progress.progress(k / len(chosen), text=f"Training {name} ({k + 1} of {len(chosen)}): {epochs} epochs of "
                                             f"{-(-data.n_train // batch)} updates, compiled once per optimizer…")
     try:
-        runs[name] = trained(name, float(lrs[name]), int(epochs), int(batch), int(seed))
+        runs[name] = trained(name, float(lrs[name]), int(epochs), int(batch), int(seed), dtype)
     except ValueError as exc:
         progress.empty()
         st.error(f"{exc}. Change the settings in the sidebar.", icon=":material/tune:")
@@ -126,7 +131,7 @@ kind = st.radio("directions of the plane", DIRECTIONS, key="dirs", bind="query-p
                      "(Li et al., 2018), biases fixed. PCA: the two directions along which the per-epoch weights "
                      "moved most.", **controls.initial_index("dirs", list(DIRECTIONS), "random"))
 with st.spinner(f"Evaluating the training loss at {GRID} x {GRID} weight settings in one call…"):
-    ls = sliced(shown, float(lrs[shown]), int(epochs), int(batch), int(seed), kind)
+    ls = sliced(shown, float(lrs[shown]), int(epochs), int(batch), int(seed), kind, dtype)
 if kind == "pca":
     st.caption(f"The plane of the two principal directions of the path: they explain "
                f"{100 * ls.explained[0]:.1f} % and {100 * ls.explained[1]:.1f} % of the variance of the "

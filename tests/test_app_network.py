@@ -42,13 +42,24 @@ def test_the_directions_and_the_shown_network_change_the_landscape():
 
 
 def test_bad_link_values_fall_back_without_an_exception():
-    at = _open(opts=["adam", "lbfgs"], epochs="5000", b="7", seed="-4", lr_adam="abc", dirs="sideways")
+    at = _open(opts=["adam", "lbfgs"], epochs="5000", b="7", seed="-4", lr_adam="abc", dirs="sideways",
+                dtype="float16")
     no_exception(at)
     assert not at.error
     table = at.dataframe[0].value
     assert list(table["optimizer"]) == ["adam"]  # the unknown optimizer is dropped
     assert at.slider(key="epochs").value == 20 and at.select_slider(key="b").value == 32
     assert at.number_input(key="seed").value == 0 and at.radio(key="dirs").value == "random"
+    assert at.radio(key="dtype").value == "float64"
+
+
+def test_float32_from_the_link_trains_in_float32():
+    exact = _open(opts=["adam"], epochs="2", b="64")
+    fast = _open(opts=["adam"], epochs="2", b="64", dtype="float32")
+    no_exception(fast)
+    assert fast.radio(key="dtype").value == "float32" and exact.radio(key="dtype").value == "float64"
+    a, b = (t.dataframe[0].value.iloc[0] for t in (exact, fast))
+    assert a["train loss"] != b["train loss"] and abs(a["train loss"] - b["train loss"]) < 1e-4
 
 
 def test_no_optimizer_asks_for_one():

@@ -113,6 +113,19 @@ def test_adam_reaches_95_percent_test_accuracy_in_20_epochs():
     assert np.all((confidence > 0.1) & (confidence <= 1.0))
 
 
+def test_float32_training_stays_float32_and_follows_the_float64_run():
+    """PyTorch's default precision: the same start and batches, every update in float32 (a float64 scalar
+    anywhere in the update would promote the whole step back to float64 and make it no faster)."""
+    exact = train_network("adam", {"lr": 0.001}, epochs=3, batch_size=32, seed=2)
+    fast = train_network("adam", {"lr": 0.001}, epochs=3, batch_size=32, seed=2, dtype="float32")
+    np.testing.assert_array_equal(fast.params[0], exact.params[0].astype(np.float32))  # stored as float32 values
+    assert np.all(fast.params[1:] == fast.params[1:].astype(np.float32))
+    assert not np.array_equal(fast.params[-1], exact.params[-1])  # it did train in float32
+    np.testing.assert_allclose(fast.params[-1], exact.params[-1], atol=1e-4)
+    np.testing.assert_allclose(fast.test_accuracy, exact.test_accuracy, atol=0.01)
+    np.testing.assert_allclose(fast.train_loss, exact.train_loss, rtol=1e-4)
+
+
 def test_seeds_and_learning_rates_are_one_vmapped_call_equal_to_single_runs():
     many = train_network("momentum", {"lr": 0.01}, epochs=2, batch_size=64, seed=np.array([1, 2]))
     assert many.params.shape == (3, 2, 9610) and many.test_accuracy.shape == (3, 2)
@@ -130,6 +143,7 @@ def test_seeds_and_learning_rates_are_one_vmapped_call_equal_to_single_runs():
     ({"epochs": -1}, "epochs must be a whole number"),
     ({"seed": -2}, "seed"),
     ({"hp": {"lr": -1.0}}, "lr"),
+    ({"dtype": "float16"}, "unknown precision 'float16'; choose float64 or float32"),
 ])
 def test_bad_arguments_are_refused_in_one_sentence(kwargs, message):
     args = {"optimizer": "adam", "hp": {"lr": 0.001}, "epochs": 1, "batch_size": 32, "seed": 0, **kwargs}
@@ -210,7 +224,13 @@ def test_cli_trains_and_prints_strict_json_per_epoch():
     run = train_network("momentum", {"lr": 0.01, "momentum": 0.8}, epochs=2, batch_size=64, seed=3)
     np.testing.assert_allclose(out["test_accuracy"], run.test_accuracy, rtol=0, atol=0)
     np.testing.assert_allclose(out["train_loss"], run.train_loss, rtol=1e-12)
+    assert out["dtype"] == "float64"
     json.dumps(out, allow_nan=False)
+    code, fast, _ = _cli("--optimizer", "momentum", "--lr", "0.01", "--momentum", "0.8", "--epochs", "2",
+                         "--batch-size", "64", "--seed", "3", "--dtype", "float32")
+    assert code == 0 and fast["dtype"] == "float32"
+    np.testing.assert_allclose(fast["train_loss"], out["train_loss"], rtol=1e-4)
+    assert fast["train_loss"] != out["train_loss"]
 
 
 @pytest.mark.parametrize("argv,message", [
@@ -223,6 +243,7 @@ def test_cli_trains_and_prints_strict_json_per_epoch():
     (("--batch-size", "0"), "--batch-size must be a whole number of at least 1"),
     (("--seed", "-3"), "--seed must be a whole number"),
     (("--betas", "0.9"), "--betas takes two numbers"),
+    (("--dtype", "half"), "--dtype must be float64 or float32, got 'half'"),
     (("--surface", "bowl"), "unrecognized arguments"),
 ])
 def test_cli_refuses_bad_input_in_one_line(argv, message):
