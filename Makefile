@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint bench clean fuzz load serve-replicas
+.PHONY: run test lint bench clean fuzz load serve-replicas plotly-js
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,6 @@ load: $(VENV)/.dev  ## virtual students over the websocket protocol: N = 1, 10, 
 REPLICAS ?= 2
 serve-replicas: $(VENV)/.runtime  ## nginx (Debian's) on :8080 in front of $(REPLICAS) servers, sticky sessions
 	$(BIN)/python -m load.replicas --replicas $(REPLICAS) --port 8080
+
+plotly-js:  ## rebuild static/plotly-descent.min.js, the charts' partial plotly.js (needs Node.js and npm; committed)
+	cd frontend/plotly && npm ci --no-audit --no-fund && npm run build

@@ -16,11 +16,13 @@ if get_script_run_ctx(suppress_warning=True) is None:  # the server process impo
     PagesManager.uses_pages_directory = False  # what st.navigation sets; here before any session
     app = st.App(__file__)
 else:
-    from ui import display, links, theme
+    from ui import chart, display, links, theme
     from ui.compute import enable_compilation_cache
 
     st.set_page_config(page_title="Descent: gradient descent made visible", page_icon="⛰️", layout="wide",
                        initial_sidebar_state="collapsed" if display.presenting() else "auto")
+    with st.sidebar:  # the sidebar renders first: plotly.js is requested before any widget or chart
+        chart.preload()
     theme.apply()
     enable_compilation_cache()
     links.remember_link()

@@ -45,7 +45,6 @@ def zoomed_grid(name: str, window):
     return fed.grid_on(get_surface(name), window, 140)
 
 
-chart.preload()
 st.title("Federated learning")
 st.caption(
     "The data stays with K clients (hospitals, phones); only gradients or weights travel. The server averages "

@@ -51,7 +51,6 @@ def cost(function: str):
     return [vars(r) for r in rows]
 
 
-chart.preload()
 st.title("How gradients are computed")
 st.caption(
     "Finite differences nudge each parameter and watch f move: one extra evaluation per parameter (two for "

@@ -91,7 +91,6 @@ def saddle_race(name, formula, saddle, lr, momentum, steps):
     return start, runs, {k: (len(v), int(v[-1]) + 1 if len(v) else None) for k, v in near.items()}, radius
 
 
-chart.preload()
 st.title("Basins & stationary points")
 st.caption(
     "Run the optimizer from every point of a grid at once and colour each start by where it ends; find every "

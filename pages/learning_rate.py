@@ -48,7 +48,6 @@ def fmt(v: float) -> str:
     return f"{v:.4g}"
 
 
-chart.preload()
 st.title("Learning rate")
 st.caption(
     "Too small and the run crawls, too big and it shoots past the minimum, bigger still and it blows up "

@@ -37,7 +37,6 @@ def _lr_default(name: str) -> float:
     return min(LR_CHOICES, key=lambda c: abs(np.log(c) - np.log(DEFAULT_LR[name])))
 
 
-chart.preload()
 st.title("A real network: handwritten digits")
 data = digits_data()
 st.caption(

@@ -109,7 +109,6 @@ def controls() -> tuple:
     return curve, optimizer, hp, eta, float(w0), steps
 
 
-chart.preload()
 st.title("One dimension")
 st.caption("Gradient descent on a curve f(w), one step at a time: the tangent's slope f′(w) says which way is "
            "downhill, the update w ← w − η f′(w) goes that way. The address bar holds every setting.")

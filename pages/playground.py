@@ -17,7 +17,6 @@ def _on_click():
         st.session_state["x0"], st.session_state["y0"] = round(point[0], 3), round(point[1], 3)
 
 
-chart.preload()
 st.title("Playground", help="Pick a loss surface and an optimizer in the sidebar, set its knobs, and watch it "
          "walk downhill. The address bar always holds a link to exactly this view.")
 panels.url_notices(controls.DEFAULT_SURFACE, controls.DEFAULT_OPTIMIZER)

@@ -113,7 +113,6 @@ def _fair_race() -> None:
     st.session_state[TUNED] = ((name, formula, start, steps, tuned, schedule, sp), rows)
 
 
-chart.preload()
 st.title("Optimizer race")
 st.caption(
     "Several optimizers, each with its own settings, start from the same point on the same surface. "

@@ -75,7 +75,6 @@ def eta_choices() -> list[float]:
     return controls.log_choices(h)
 
 
-chart.preload()
 st.title("Regularization")
 st.caption(
     "Instead of the training loss ℓ(w), minimise ℓ(w) + λ‖w‖² (the course's Section 3.3). The penalty pulls the "

@@ -36,7 +36,6 @@ def poll(name, optimizer, hp, batch, seeds, epochs, replacement, update):
     return gradient_poll(get_surface(name), race[2], update)
 
 
-chart.preload()
 st.title("Learning from data: batch, stochastic and mini-batch")
 st.caption(
     "The loss of a model on data is an average over samples, so its gradient is an average too. Batch gradient "

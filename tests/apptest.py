@@ -41,14 +41,22 @@ def no_exception(at: AppTest) -> None:
 
 def charts_by_key(at: AppTest) -> dict[str, str]:
     """Every chart's figure JSON by its key: ``st.plotly_chart``'s in page order, then
-    ``ui.chart.plotly_react``'s in page order (a page uses one or the other)."""
+    ``ui.chart.plotly_react``'s in page order (a page uses one or the other).
+
+    Each in-place chart's traces are checked against the trace types the partial plotly.js bundle
+    registers (``frontend/plotly/entry.js``): plotly.js skips a type it does not know without an error,
+    and the chart would stay empty in the browser."""
     import json
+
+    from ui.chart import trace_types
 
     out = {e.proto.id.rsplit("-", 1)[-1]: e.proto.spec for e in at.get("plotly_chart")}
     for e in at.get("bidi_component"):
         if e.proto.component_name == "descent.plotly_react":
             figure = json.loads(e.proto.json)["figure"]
             if figure is not None:  # None: the element that only preloads plotly.js
+                types = {t.get("type", "scatter") for t in json.loads(figure)["data"]}
+                assert types <= trace_types(), f"{e.key}: {sorted(types - trace_types())} not in the bundle"
                 out[e.key] = figure
     return out
 

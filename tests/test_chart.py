@@ -1,8 +1,10 @@
-"""ui.chart: plotly.js served from static/, the fallback where it cannot be, and the click point."""
+"""ui.chart: the partial plotly.js bundle served from static/, the fallback without it, and the click point."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 
 import plotly
 import pytest
@@ -19,20 +21,23 @@ def fresh_url():
     chart.plotly_js_url.cache_clear()
 
 
-def test_plotly_js_is_copied_once_and_versioned(tmp_path, monkeypatch, fresh_url):
-    monkeypatch.setattr(chart, "STATIC", tmp_path / "static")
+def test_the_bundle_is_the_plotly_js_that_plotly_py_writes_for():
+    """The committed partial bundle is built from the plotly.js release the plotly package ships (the
+    figures' JSON is written for it), registers the entry's trace types, and is versioned by content."""
+    bundle = (chart.STATIC / chart.PLOTLY_JS).read_bytes()
+    shipped = (chart.Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()[:200]
+    version = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", shipped).group(1)
+    assert bundle.startswith(f"/*! plotly.js v{version} ".encode())
+    lock = json.loads((chart.ROOT / "frontend" / "plotly" / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/plotly.js"]["version"] == version
+    assert chart.trace_types() == {"scatter", "contour", "heatmap", "surface", "scatter3d"}
+    assert len(bundle) < 2_500_000  # the point of a partial bundle (the full one is 4.8 MB)
     url = chart.plotly_js_url()
-    assert url == f"app/static/plotly.min.js?v={plotly.__version__}"
-    copied = tmp_path / "static" / "plotly.min.js"
-    source = chart.Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    assert copied.read_bytes() == source.read_bytes()
-    assert not list((tmp_path / "static").glob("*.part")), "the copy is renamed into place"
+    assert url == f"app/static/plotly-descent.min.js?v={hashlib.sha256(bundle).hexdigest()[:12]}"
 
 
-def test_no_writable_static_folder_falls_back_to_plotly_chart(tmp_path, monkeypatch, fresh_url):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    monkeypatch.setattr(chart, "STATIC", blocker / "static")  # mkdir under a file fails
+def test_a_missing_bundle_falls_back_to_plotly_chart(tmp_path, monkeypatch, fresh_url):
+    monkeypatch.setattr(chart, "STATIC", tmp_path / "nowhere")
     assert chart.plotly_js_url() is None
 
     def page():
@@ -70,7 +75,7 @@ def test_playground_charts_are_components_and_only_the_top_view_is_clickable():
               if e.proto.component_name == "descent.plotly_react"}
     assert set(charts) == {"contour", "surface3d", "curves", "anatomy"}
     preload = [e.proto.body for e in at.get("html") if "__descentPlotly" in e.proto.body]
-    assert len(preload) == 1 and "app/static/plotly.min.js" in preload[0]  # the download starts first thing
+    assert len(preload) == 1 and chart.plotly_js_url() in preload[0]  # the download starts first thing
     assert [k for k, d in charts.items() if d.get("clickable")] == ["contour"]
-    assert all(d["src"].startswith("app/static/plotly.min.js") for d in charts.values())
+    assert all(d["src"] == chart.plotly_js_url() for d in charts.values())
     assert not at.get("plotly_chart")

@@ -7,9 +7,10 @@
 // 3-D view the user dragged survives (uirevision).
 //
 // data: {figure: JSON string of the figure (null: only load plotly.js), config: Plotly config,
-// clickable: bool, src: URL of plotly.min.js}. A click on the plotting area (clickable charts) sends the clicked point in data
+// clickable: bool, src: URL of the plotly.js bundle}. A click on the plotting area (clickable charts) sends the clicked point in data
 // coordinates as the trigger value "click".
 
+// ui/chart.py's preload starts the same promise earlier.
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__descentPlotly) {

@@ -6,23 +6,25 @@ remounts every chart that changed and plotly.js draws it from nothing; on a lapt
 This component keeps its element (its ``key`` is its identity) and hands each new figure to
 ``Plotly.react``, which redraws only what changed and keeps a dragged 3-D view.
 
-plotly.js comes from the plotly Python package (the same version that writes the figures) and is
-served by Streamlit's static file serving (``server.enableStaticServing``): it is copied into
-``static/`` on first use. Where that copy cannot be made (a read-only deployment), the charts fall
-back to ``st.plotly_chart`` and say nothing: same figures, slower redraws.
+plotly.js is this project's partial bundle of it (``frontend/plotly``: the core with scatter, plus
+contour, heatmap, surface and scatter3d, the trace types the figures use), 1.75 MB against the full
+plotly.min.js's 4.8 MB. It is committed as ``static/plotly-descent.min.js`` (``make plotly-js`` rebuilds
+it) and served by Streamlit's static file serving (``server.enableStaticServing``). On a first visit
+the full build took about a second to download and evaluate before the first chart could draw
+(``make bench``, section load). Where the file is missing, the charts fall back to ``st.plotly_chart``
+and say nothing: same figures, slower redraws.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
-import os
-import shutil
+import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
@@ -31,25 +33,28 @@ from ui import display
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"  # what server.enableStaticServing serves at app/static/
-PLOTLY_JS = "plotly.min.js"
+PLOTLY_JS = "plotly-descent.min.js"
+ENTRY = ROOT / "frontend" / "plotly" / "entry.js"  # what the bundle registers
 _log = logging.getLogger(__name__)
 
 
 @cache
 def plotly_js_url() -> str | None:
-    """The page-relative URL of plotly.js, copying it into ``static/`` when missing or stale; None if impossible."""
-    source = Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
-    target = STATIC / PLOTLY_JS
+    """The page-relative URL of the plotly.js bundle, versioned by its content; None where it is missing."""
+    path = STATIC / PLOTLY_JS
     try:
-        if not target.exists() or target.stat().st_size != source.stat().st_size:
-            STATIC.mkdir(exist_ok=True)
-            partial = target.with_suffix(f".{os.getpid()}.part")
-            shutil.copyfile(source, partial)
-            os.replace(partial, target)  # atomic: a browser never fetches half a file
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     except OSError as exc:
-        _log.warning("plotly.js could not be copied to %s (%s); charts fall back to st.plotly_chart", target, exc)
+        _log.warning("plotly.js bundle unreadable at %s (%s); charts fall back to st.plotly_chart", path, exc)
         return None
-    return f"app/static/{PLOTLY_JS}?v={plotly.__version__}"
+    return f"app/static/{PLOTLY_JS}?v={digest}"
+
+
+@cache
+def trace_types() -> frozenset[str]:
+    """The trace types the bundle can draw: scatter (in plotly.js's core) and those ``entry.js`` registers."""
+    registered = re.findall(r'require\("plotly\.js/lib/(\w+)"\)', ENTRY.read_text(encoding="utf-8"))
+    return frozenset({"scatter", *registered} - {"core"})
 
 
 @cache
@@ -92,8 +97,8 @@ _PRELOAD = """<script>
 
 
 def preload() -> None:
-    """Start loading plotly.js in the browser now: the page's first chart then does not wait for 4.8 MB
-    of script after the server's first run.
+    """Start loading plotly.js in the browser now: the page's first chart then does not wait for it after
+    the server's first run. app.py calls it first thing, in the sidebar, which the browser renders first.
 
     A script in ``st.html`` (our own constant text, no user input) rather than an empty chart
     component: the component's code is fetched and run only after Streamlit's component chunk, which
