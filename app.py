@@ -16,7 +16,7 @@ if get_script_run_ctx(suppress_warning=True) is None:  # the server process impo
     PagesManager.uses_pages_directory = False  # what st.navigation sets; here before any session
     app = st.App(__file__)
 else:
-    from ui import chart, display, links, theme
+    from ui import chart, display, links, pages, theme
     from ui.compute import enable_compilation_cache
 
     st.set_page_config(page_title="Descent: gradient descent made visible", page_icon="⛰️", layout="wide",
@@ -26,21 +26,7 @@ else:
     theme.apply()
     enable_compilation_cache()
     links.remember_link()
-    page = st.navigation(
-        [st.Page("pages/playground.py", title="Playground", icon=":material/landscape:", default=True),
-         st.Page("pages/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
-         st.Page("pages/landscape.py", title="Basins & stationary points", icon=":material/scatter_plot:"),
-         st.Page("pages/oned.py", title="One dimension", icon=":material/show_chart:", url_path="one-dimension"),
-         st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:", url_path="learning-rate"),
-         st.Page("pages/race.py", title="Optimizer race", icon=":material/sports_score:", url_path="race"),
-         st.Page("pages/stochastic.py", title="Learning from data", icon=":material/casino:", url_path="stochastic"),
-         st.Page("pages/regularization.py", title="Regularization", icon=":material/compress:",
-                 url_path="regularization"),
-         st.Page("pages/federated.py", title="Federated learning", icon=":material/hub:", url_path="federated"),
-         st.Page("pages/gradients.py", title="How gradients are computed", icon=":material/functions:",
-                 url_path="gradients"),
-         st.Page("pages/network.py", title="A real network", icon=":material/neurology:", url_path="network")]
-    )
+    page = st.navigation(pages.fresh())
     notice = st.container()  # above the page: what its link asked for and did not get (ui/links.py)
     with display.around_page():  # hide= and presentation mode, for every page (ui/display.py)
         page.run()

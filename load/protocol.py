@@ -93,7 +93,7 @@ class VirtualUser:
             if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 el = fwd.delta.new_element
                 if el.WhichOneof("type") == "bidi_component":
-                    h = hash(el.bidi_component.json)
+                    h = hash(el.bidi_component.bytes or el.bidi_component.json)
                     changed += self.figures.get(el.bidi_component.id, h) != h
                     self.figures[el.bidi_component.id] = h
                 state = _state_of(el)

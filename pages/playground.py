@@ -70,7 +70,7 @@ left, right = st.columns(2)
 curves, info = st.columns(2)
 with left:
     st.subheader("Top view", help="Contours of f. Click anywhere to start the optimizer there.")
-    contour = viz.contour_figure(
+    contour = viz.contour_chart(
         xs, ys, Z, path=traj.points[:end], minima=minima, others=others, start=start,
         log_scale=surface.log_scale, diverged_at=traj.diverged_at,
         rings=[(p.radius, p.kind) for p in surface.others if p.ring],
@@ -78,7 +78,7 @@ with left:
     chart.plotly_react(contour, key="contour", on_click=_on_click, config={"displayModeBar": False})
 with curves:
     st.subheader("Loss and gradient norm" if schedule == "constant" else "Loss, gradient norm and step size")
-    curves_fig = viz.loss_figure(traj.loss, traj.grad_norm, f_star=surface.f_star, diverged_at=traj.diverged_at,
+    curves_fig = viz.loss_chart(traj.loss, traj.grad_norm, f_star=surface.f_star, diverged_at=traj.diverged_at,
                                  tol=tol, lr=None if schedule == "constant" else traj.lr)
     chart.plotly_react(curves_fig, key="curves", config={"displayModeBar": False})
 with info:
@@ -90,7 +90,7 @@ with info:
 with right:
     st.subheader("Surface", help="Drag to rotate; the angle is also set under 'View and tolerance'.")
     xs3, ys3, Z3 = compute.grid(name, formula, compute.GRID_3D)
-    surface3d = viz.surface_figure(xs3, ys3, Z3, path=traj.points[:end], path_z=traj.loss[:end], minima=minima,
+    surface3d = viz.surface_chart(xs3, ys3, Z3, path=traj.points[:end], path_z=traj.loss[:end], minima=minima,
                                    log_scale=surface.log_scale, camera=(azimuth, elevation))
     chart.plotly_react(surface3d, key="surface3d")
 

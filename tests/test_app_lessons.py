@@ -1,6 +1,5 @@
 """The Lessons page and every lesson's link, as AppTest opens them through app.py; hide= and present=1."""
 
-import json
 import math
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -8,7 +7,7 @@ from urllib.parse import parse_qsl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import charts_by_key, new_session, no_exception
+from tests.apptest import chart_arguments, charts_by_key, new_session, no_exception
 from ui import display
 from ui.lessons import LESSONS, URL_PATHS
 
@@ -105,7 +104,7 @@ def test_present_turns_on_the_mode_its_css_and_the_chart_scaling():
     styles = "\n".join(h.proto.body for h in at.get("html"))
     assert "font-size: 22px" in styles
     charts = [e for e in at.get("bidi_component") if e.proto.component_name == "descent.plotly_react"]
-    scales = [json.loads(e.proto.json).get("scale") for e in charts if json.loads(e.proto.json)["figure"]]
+    scales = [chart_arguments(e).get("scale") for e in charts if chart_arguments(e)["figure"]]
     assert scales and all(s == display.CHART_SCALE for s in scales)
     assert charts_by_key(at)  # the figures themselves are unchanged: the browser scales them
     assert at.query_params["present"] in ("1", ["1"])

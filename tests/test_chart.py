@@ -10,7 +10,7 @@ import plotly
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import new_session, no_exception
+from tests.apptest import chart_arguments, new_session, no_exception
 from ui import chart
 
 
@@ -71,7 +71,7 @@ def test_clicked_reads_the_trigger_value(state, expected, monkeypatch):
 def test_playground_charts_are_components_and_only_the_top_view_is_clickable():
     at = new_session().run()
     no_exception(at)
-    charts = {e.key: json.loads(e.proto.json) for e in at.get("bidi_component")
+    charts = {e.key: chart_arguments(e) for e in at.get("bidi_component")
               if e.proto.component_name == "descent.plotly_react"}
     assert set(charts) == {"contour", "surface3d", "curves", "anatomy"}
     preload = [e.proto.body for e in at.get("html") if "__descentPlotly" in e.proto.body]

@@ -336,3 +336,33 @@ def test_an_invalid_property_in_a_specification_is_caught_by_validation():
     fig = viz.spec.figure([dict(type="scatter", x=[1], y=[2], colour="red")], {})
     with pytest.raises(ValueError, match="colour"):
         go.Figure(fig.to_dict())
+
+
+@pytest.mark.parametrize("label, fig", list(_spec_built_figures()), ids=lambda v: v if isinstance(v, str) else "")
+def test_the_chart_payload_is_the_figure_plotly_writes(label, fig):
+    """ui.chart sends figures through its own walk (no deep copy) instead of plotly.io.to_json: the same
+    figure must come out, typed arrays and frames included, with NaN and infinities as null."""
+    import plotly.io as pio
+
+    from ui.chart import figure_payload, payload_bytes
+
+    ours = json.loads(payload_bytes({"figure": figure_payload(fig)}))["figure"]
+    assert ours == json.loads(pio.to_json(fig, validate=False)), label
+
+
+def test_the_chart_payload_of_a_specification_is_that_of_its_figure():
+    """The playground sends ``*_chart`` specifications (no go.Figure built): the same JSON as the figure's."""
+    import plotly.io as pio
+
+    from ui.chart import figure_payload
+
+    xs, ys, Z = grid(himmelblau, ((-5, 5), (-5, 5)), 41)
+    pts, loss, gn = gd_himmelblau(300)
+    for chart in (viz.contour_chart(xs, ys, Z, path=pts, minima=HIMMELBLAU_MINIMA, others=HIMMELBLAU_OTHERS,
+                                    log_scale=True, diverged_at=7, rings=[(1.0, "local minimum")]),
+                  viz.surface_chart(xs, ys, Z, path=pts, path_z=loss, minima=HIMMELBLAU_MINIMA, log_scale=True),
+                  viz.loss_chart(loss, gn, f_star=0.0, tol=1e-6, lr=np.full(len(loss) - 1, 0.01)),
+                  viz.anatomy_chart(xs, ys, Z, path=pts, k=3, arrows={"Δw": np.array([0.1, 0.1])})):
+        assert isinstance(chart, viz.FigureSpec)
+        expected = json.loads(pio.to_json(chart.figure(), validate=False))
+        assert json.loads(json.dumps(figure_payload(chart))) == expected

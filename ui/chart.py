@@ -17,7 +17,9 @@ and say nothing: same figures, slower redraws.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import logging
 import math
 import re
@@ -25,11 +27,13 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 import streamlit as st
+from _plotly_utils.utils import to_typed_array_spec
 
 from ui import display
+from viz.spec import FigureSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"  # what server.enableStaticServing serves at app/static/
@@ -65,7 +69,66 @@ def _component():
     )
 
 
-def plotly_react(fig: go.Figure, *, key: str, config: dict | None = None,
+_SHORT_TYPES = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+                "float32": "f4", "float64": "f8"}  # plotly.js's typed arrays (plotly's plotlyjsShortTypes)
+_AS_LISTS = {"geojson", "layer", "layers", "range"}  # keys plotly.io.to_json leaves as JSON lists
+
+
+def _typed(array: np.ndarray):
+    """A NumPy array as plotly.js's typed array, as ``plotly.io.to_json`` writes it, without its copy."""
+    code = _SHORT_TYPES.get(array.dtype.name)
+    if code is None or array.size == 0:  # int64 (narrowed by plotly where it fits), strings, empty
+        typed = to_typed_array_spec(array)
+        return _plain(typed.tolist()) if isinstance(typed, np.ndarray) else typed
+    out = {"dtype": code, "bdata": base64.b64encode(np.ascontiguousarray(array)).decode("ascii")}
+    if array.ndim > 1:
+        out["shape"] = str(array.shape)[1:-1]
+    return out
+
+
+def _plain(value, key: str = ""):
+    """``value`` as ``json.dumps`` takes it: NumPy arrays as plotly.js typed arrays (base64, as
+    ``plotly.io.to_json`` writes them), NumPy scalars as numbers, NaN and infinities as null."""
+    if isinstance(value, dict):
+        return {k: _plain(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist()) if key in _AS_LISTS else _typed(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def figure_payload(fig: go.Figure | FigureSpec) -> dict:
+    """The figure as plain JSON values, read from the specification or the figure as built
+    (``viz/spec.py``: unvalidated).
+
+    ``plotly.io.to_json`` deep-copies the whole figure before it converts the arrays and then encodes
+    the result; this walk makes the new containers only. ``tests/test_viz.py`` checks that both give
+    the same figure.
+    """
+    if isinstance(fig, FigureSpec):
+        return _plain(fig.plain())
+    out = {"data": _plain(fig._data), "layout": _plain(fig._layout)}
+    if fig._frame_objs:
+        out["frames"] = [_plain(f._props) for f in fig._frame_objs]
+    return out
+
+
+def payload_bytes(data: dict) -> bytes:
+    """The component's arguments as one UTF-8 JSON document (``ui/chart.js`` decodes it).
+
+    Sent as bytes rather than as a dictionary: Streamlit would encode a dictionary's JSON once to send
+    it and once more, key-sorted, to compute the element's identity, and a figure kept as a JSON
+    string inside it would be escaped character by character: on a slider move that was a fifth of
+    the chart's cost on the live server (py-spy, ``make load``)."""
+    return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
+
+
+def plotly_react(fig: go.Figure | FigureSpec, *, key: str, config: dict | None = None,
                  on_click: Callable[[], None] | None = None) -> None:
     """Draw ``fig``; later figures under the same ``key`` redraw in place.
 
@@ -74,12 +137,12 @@ def plotly_react(fig: go.Figure, *, key: str, config: dict | None = None,
     """
     src = plotly_js_url()
     if src is None:
-        st.plotly_chart(fig, key=key, config=config)
+        st.plotly_chart(fig.figure() if isinstance(fig, FigureSpec) else fig, key=key, config=config)
         return
     callbacks = {"on_click_change": on_click} if on_click is not None else {}
-    _component()(key=key, data={"figure": pio.to_json(fig, validate=False), "config": config or {},
-                                "clickable": on_click is not None, "src": src,
-                                "scale": display.CHART_SCALE if display.presenting() else None}, **callbacks)
+    _component()(key=key, data=payload_bytes({
+        "figure": figure_payload(fig), "config": config or {}, "clickable": on_click is not None, "src": src,
+        "scale": display.CHART_SCALE if display.presenting() else None}), **callbacks)
 
 
 _PRELOAD = """<script>

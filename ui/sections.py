@@ -63,7 +63,7 @@ def anatomy_section(traj: Trajectory, optimizer: Optimizer, grid, log_scale: boo
     left, right = st.columns([3, 2])
     with left:
         xs, ys, Z = grid  # the 3-D view's coarser mesh: this chart is zoomed, and the page's payload adds up
-        chart.plotly_react(viz.anatomy_figure(xs, ys, Z, path=traj.points, k=k, arrows=a.arrows, log_scale=log_scale),
+        chart.plotly_react(viz.anatomy_chart(xs, ys, Z, path=traj.points, k=k, arrows=a.arrows, log_scale=log_scale),
                            key="anatomy", config={"displayModeBar": False})
     with right:
         st.markdown(f"Step size in this update: **η = {a.lr:.4g}**. Arrows are displacements from $w_k$, "
@@ -77,17 +77,19 @@ def export_section(traj: Trajectory, surface_label: str, optimizer: Optimizer, s
                    grid, log_scale: bool) -> None:
     """Download the run (CSV, the CLI's JSON), the figures as one standalone HTML file, and a GIF."""
     st.subheader("Take it with you")
-    record = run_record(traj, surface_label, optimizer, start)
     stem = f"descent-{surface_label if len(surface_label) < 30 else 'formula'}-{optimizer.name}"
     # A row that wraps (not four columns): on a projector's narrow page the labels stay whole.
     row = st.container(horizontal=True)
-    row.download_button("Trajectory (CSV)", run_csv(traj), file_name=f"{stem}.csv", mime="text/csv",
+    # Every file is made only when its button is clicked, not on every rerun.
+    row.download_button("Trajectory (CSV)", lambda: run_csv(traj), file_name=f"{stem}.csv", mime="text/csv",
                        on_click="ignore", icon=":material/table:")
-    row.download_button("Run (JSON, as the CLI)", run_json(record), file_name=f"{stem}.json",
+    row.download_button("Run (JSON, as the CLI)", lambda: run_json(run_record(traj, surface_label, optimizer, start)),
+                       file_name=f"{stem}.json",
                        mime="application/json", on_click="ignore", icon=":material/data_object:")
 
     def html() -> str:  # built only when clicked: the inlined plotly.js is ~4.6 MB
-        parts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figures.values())]
+        built = [f.figure() if isinstance(f, viz.FigureSpec) else f for f in figures.values()]
+        parts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(built)]
         body = "\n".join(f"<h2>{title}</h2>\n{part}" for title, part in zip(figures, parts, strict=True))
         head = f"<head><meta charset='utf-8'><title>{stem}</title></head>"
         return f"<!doctype html><html>{head}<body>{body}</body></html>"

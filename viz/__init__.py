@@ -2,22 +2,29 @@
 
 No Streamlit and no JAX here: the pages compute, these functions draw. Big arrays go out as
 NumPy (Plotly 7 sends them base64-encoded; the meshes as float32) and paths are thinned for
-drawing only.
+drawing only. The playground's builders also come as ``*_chart``: the same figure as a
+``spec.FigureSpec``, which the chart component sends without building a ``go.Figure``.
 """
 
-from .anatomy import anatomy_figure
-from .contour import contour_figure
-from .curves import loss_figure
+from .anatomy import anatomy_chart, anatomy_figure
+from .contour import contour_chart, contour_figure
+from .curves import loss_chart, loss_figure
 from .gif import paths_gif
-from .surface3d import camera_eye, surface_figure
+from .spec import FigureSpec
+from .surface3d import camera_eye, surface_chart, surface_figure
 from .thin import thin_path, thin_series
 
 __all__ = [
+    "FigureSpec",
+    "anatomy_chart",
     "anatomy_figure",
     "camera_eye",
+    "contour_chart",
     "contour_figure",
+    "loss_chart",
     "loss_figure",
     "paths_gif",
+    "surface_chart",
     "surface_figure",
     "thin_path",
     "thin_series",

@@ -17,9 +17,14 @@ from .contour import contour_spec
 ARROW_COLOURS = ("#0072B2", "#CC79A7", "#E69F00", "#FFFFFF", "#56B4E9")
 
 
-def anatomy_figure(xs, ys, Z, *, path, k: int, arrows: dict[str, np.ndarray], log_scale: bool = False,
-                   title: str = "") -> go.Figure:
+def anatomy_figure(xs, ys, Z, **kwargs) -> go.Figure:
     """Contour around ``path[k]`` with ``arrows`` drawn from it; the last arrow is the actual update."""
+    return anatomy_chart(xs, ys, Z, **kwargs).figure()
+
+
+def anatomy_chart(xs, ys, Z, *, path, k: int, arrows: dict[str, np.ndarray], log_scale: bool = False,
+                  title: str = "") -> spec.FigureSpec:
+    """``anatomy_figure`` as a specification, for the chart component."""
     path = np.asarray(path, dtype=float)
     origin = path[k]
     data, layout = contour_spec(xs, ys, Z, path=path[: k + 2], start=path[0], log_scale=log_scale, title=title)
@@ -39,4 +44,4 @@ def anatomy_figure(xs, ys, Z, *, path, k: int, arrows: dict[str, np.ndarray], lo
                          name=label, showlegend=True, hoverinfo="skip"))
     layout["xaxis"]["range"] = [origin[0] - half, origin[0] + half]
     layout["yaxis"]["range"] = [origin[1] - half, origin[1] + half]
-    return spec.figure(data, layout)
+    return spec.FigureSpec(data, layout)

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from . import spec, style
-from .scale import as_path, heights_for, last_finite, stationary
+from .scale import as_path, last_finite, scaled_grid, stationary
 from .thin import thin_path
 
 HEIGHT = 520
@@ -59,11 +59,11 @@ def contour_spec(xs, ys, Z, *, path=None, minima=(), others=(), start=None, log_
     xs = np.asarray(xs, dtype=float).reshape(-1)
     ys = np.asarray(ys, dtype=float).reshape(-1)
     Z = np.asarray(Z, dtype=float).reshape(len(ys), len(xs))
-    heights = heights_for(Z, log_scale)
+    heights, drawn = scaled_grid(Z, log_scale)
     what = "log(1 + f − min f)" if log_scale else "f"
 
     data = [dict(
-        type="contour", x=xs, y=ys, z=heights(Z).astype(np.float32), name="f", colorscale=style.COLORSCALE,
+        type="contour", x=xs, y=ys, z=drawn, name="f", colorscale=style.COLORSCALE,
         zmin=heights.lo, zmax=heights.cap, ncontours=28, showlegend=False,
         contours=dict(coloring="fill", showlines=True), line=dict(width=0.6, color="rgba(255,255,255,0.45)"),
         colorbar=style.colorbar_below(heights.short_label, **heights.ticks()),
@@ -126,4 +126,9 @@ def contour_figure(xs, ys, Z, **kwargs) -> go.Figure:
     ``diverged_at`` a step to announce in red. Returns a ``go.Figure`` whose traces are
     ``TRACE_NAMES`` in order.
     """
-    return spec.figure(*contour_spec(xs, ys, Z, **kwargs))
+    return contour_chart(xs, ys, Z, **kwargs).figure()
+
+
+def contour_chart(xs, ys, Z, **kwargs) -> spec.FigureSpec:
+    """``contour_figure`` as a specification, for the chart component."""
+    return spec.FigureSpec(*contour_spec(xs, ys, Z, **kwargs))

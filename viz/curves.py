@@ -77,6 +77,11 @@ def loss_figure(loss, grad_norm, **kwargs) -> go.Figure:
     return spec.figure(*loss_spec(loss, grad_norm, **kwargs))
 
 
+def loss_chart(loss, grad_norm, **kwargs) -> spec.FigureSpec:
+    """``loss_spec`` as a specification, for the chart component."""
+    return spec.FigureSpec(*loss_spec(loss, grad_norm, **kwargs))
+
+
 def loss_spec(loss, grad_norm, *, f_star: float | None = None, diverged_at: int | None = None,
               tol: float | None = None, lr=None, title: str = "") -> tuple[list, dict]:
     """Two stacked panels over the step: the loss (top) and the gradient norm (bottom).

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from . import spec, style
-from .scale import Heights, as_path, bilinear, heights_for, last_finite, stationary
+from .scale import Heights, as_path, bilinear, last_finite, scaled_grid, stationary
 from .thin import thin_path
 
 EYE_DISTANCE = 2.2
@@ -92,8 +92,13 @@ def _minima_trace(minima, heights: Heights, lift: float) -> dict | None:
     )
 
 
-def surface_figure(xs, ys, Z, *, path=None, path_z=None, minima=(), log_scale: bool = False,
-                   camera: tuple[float, float] = (-60.0, 30.0), title: str = "") -> go.Figure:
+def surface_figure(xs, ys, Z, **kwargs) -> go.Figure:
+    """``surface_chart`` as a figure; see there."""
+    return surface_chart(xs, ys, Z, **kwargs).figure()
+
+
+def surface_chart(xs, ys, Z, *, path=None, path_z=None, minima=(), log_scale: bool = False,
+                  camera: tuple[float, float] = (-60.0, 30.0), title: str = "") -> spec.FigureSpec:
     """The surface ``f`` over a grid, with the path on it.
 
     Takes ``xs`` (n,), ``ys`` (m,), ``Z`` (m, n) with ``Z[i, j] = f(xs[j], ys[i])``; optionally
@@ -107,12 +112,12 @@ def surface_figure(xs, ys, Z, *, path=None, path_z=None, minima=(), log_scale: b
     xs = np.asarray(xs, dtype=float).reshape(-1)
     ys = np.asarray(ys, dtype=float).reshape(-1)
     Z = np.asarray(Z, dtype=float).reshape(len(ys), len(xs))
-    heights = heights_for(Z, log_scale)
+    heights, drawn = scaled_grid(Z, log_scale)
     lift = LIFT * (heights.cap - heights.lo)
     ticks = heights.ticks()
 
     data = [dict(
-        type="surface", x=xs, y=ys, z=heights(Z).astype(np.float32), name="surface", colorscale=style.COLORSCALE,
+        type="surface", x=xs, y=ys, z=drawn, name="surface", colorscale=style.COLORSCALE,
         # no colour bar: the z-axis carries the same scale, and a bar took a quarter of a narrow column
         cmin=heights.lo, cmax=heights.cap, showscale=False, opacity=1.0,
         contours=dict(z=dict(show=True, usecolormap=False, color="rgba(255,255,255,0.35)", width=1,
@@ -144,4 +149,4 @@ def surface_figure(xs, ys, Z, *, path=None, path_z=None, minima=(), log_scale: b
         ),
         margin=dict(l=0, r=0, b=0),  # the scene fills its box; the legend needs the top margin
     ))
-    return spec.figure(data, layout)
+    return spec.FigureSpec(data, layout)
