@@ -35,7 +35,7 @@ from jax.flatten_util import ravel_pytree
 import surfaces  # noqa: F401  (switches float64 on before anything traces)
 from optim import get_optimizer
 from optim.schedules import get_schedule
-from optim.stochastic import Batching, _epoch_bucket, _epoch_updates, _resolve_steps, _Runs
+from optim.stochastic import Batching, Runs, epoch_capacity, epoch_updates, resolve_steps
 from surfaces.datasets import digits_data
 
 LAYERS = (64, 128, 10)
@@ -143,7 +143,7 @@ def _loop(fns, batching: Batching, bucket: int, x, y, x_test, y_test, w0, hp, ke
 
     def epoch(carry):
         e, w, state, sched_state, record = carry
-        (w, state, sched_state), (_, _, batch_losses) = _epoch_updates(
+        (w, state, sched_state), (_, _, batch_losses) = epoch_updates(
             value_and_grad, fns, constant, batching, x, y, hp, {}, 0.0, key, e, (w, state, sched_state), False)
         record = record.at[e + 1].set(row(w, jnp.mean(batch_losses)))
         return e + 1, w, state, sched_state, record
@@ -213,15 +213,15 @@ def train_network(optimizer: str, hp: Mapping[str, float | np.ndarray] | None, e
     opt = get_optimizer(optimizer)
     data = digits_data()
     batching = Batching.of(data.n_train, batch_size)
-    _resolve_steps(batching, None, epochs)
+    resolve_steps(batching, None, epochs)
     if int(epochs) > MAX_EPOCHS:
         raise ValueError(f"epochs must be a whole number from 0 to {MAX_EPOCHS}, got {epochs}")
     epochs = int(epochs)
-    runs = _Runs.of(opt, hp, init_params(0), seed, 0.0, "constant", None)
+    runs = Runs.of(opt, hp, init_params(0), seed, 0.0, "constant", None)
     batched = np.ndim(seed) > 0 or runs.r > 1
     starts = [init_params(s) for s in runs.seeds]
     w0 = {k: np.stack([s[k] for s in starts]).astype(dtype) for k in starts[0]}
-    bucket = _epoch_bucket(epochs) if epoch_bucket is None else max(int(epoch_bucket), epochs)
+    bucket = epoch_capacity(epochs) if epoch_bucket is None else max(int(epoch_bucket), epochs)
     _, hp_, _, _, keys = runs.args
     if not batched:  # one run: no run axis in the compiled loop
         w0, hp_, keys = jax.tree.map(lambda a: a[0], (w0, hp_, keys))

@@ -40,12 +40,12 @@ def wait_healthy(url: str, proc: subprocess.Popen | None = None, timeout: float 
 def start_server(port: int, script: str = "app.py", log_name: str = "load-server") -> subprocess.Popen:
     """``streamlit run script`` on a loopback port, its output in ``test-artifacts/{log_name}-{port}.log``."""
     LOGS.mkdir(exist_ok=True)
-    log = open(LOGS / f"{log_name}-{port}.log", "w")
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    with open(LOGS / f"{log_name}-{port}.log", "w") as log:  # the server writes to its own copy of the file
+        return subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
 
 
 def stop(procs) -> None:

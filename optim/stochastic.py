@@ -111,7 +111,7 @@ def _objective(sample_loss: SampleLoss):
     return objective
 
 
-def _epoch_updates(value_and_grad, fns, sched, batching: Batching, x, y, hp, sp, l2, key, e, carry, keep_params: bool):
+def epoch_updates(value_and_grad, fns, sched, batching: Batching, x, y, hp, sp, l2, key, e, carry, keep_params: bool):
     """Epoch ``e``'s updates as one ``lax.scan``: returns the carry ``(w, state, sched_state)`` and per update
     (the flattened parameters if ``keep_params`` else ``None``, the step size, the batch's loss)."""
     idx, weight = epoch_batches(key, e, batching)
@@ -152,7 +152,7 @@ def _train(sample_loss, fns, sched, batching: Batching, epoch_bucket: int, x, y,
 
     def epoch(carry):
         e, w, state, sched_state, record = carry
-        (w, state, sched_state), (flats, lrs, batch_losses) = _epoch_updates(
+        (w, state, sched_state), (flats, lrs, batch_losses) = epoch_updates(
             value_and_grad, fns, sched, batching, x, y, hp, sp, l2, key, e, (w, state, sched_state), True)
         f, gn = jax.vmap(full_row)(flats)
         rows = jnp.concatenate([flats, jnp.stack([f, gn, lrs, batch_losses], axis=1)], axis=1)
@@ -217,11 +217,12 @@ class DataRun:
                           self.hyperparameters, self.lr, schedule=schedule, schedule_parameters=schedule_parameters)
 
 
-def _epoch_bucket(epochs: int) -> int:
+def epoch_capacity(epochs: int) -> int:
+    """The compiled record's length for ``epochs``: the next power of two, so nearby epoch counts share a loop."""
     return 1 << max(int(epochs) - 1, 0).bit_length()
 
 
-def _resolve_steps(batching: Batching, steps, epochs) -> int:
+def resolve_steps(batching: Batching, steps, epochs) -> int:
     if (steps is None) == (epochs is None):
         raise ValueError("give either a number of updates (steps) or a number of epochs, not both")
     if epochs is not None:
@@ -285,7 +286,7 @@ def train(
 
     x, y = (np.asarray(a, dtype=np.float64) for a in data)
     batching = Batching.of(len(x), batch_size, replacement)
-    steps = _resolve_steps(batching, steps, epochs)
+    steps = resolve_steps(batching, steps, epochs)
     hp = optimizer.resolve(hyperparameters)
     sp = get_schedule(schedule).resolve(schedule_parameters)
     seed, l2 = _check_seed(seed), _check_l2(l2)
@@ -294,7 +295,7 @@ def train(
     if not np.all(np.isfinite(flat0)):
         raise ValueError("the start must be finite numbers")
     n_epochs = -(-steps // batching.per_epoch)
-    fn = compiled_train(sample_loss, optimizer.code_name, schedule, batching, _epoch_bucket(n_epochs), False)
+    fn = compiled_train(sample_loss, optimizer.code_name, schedule, batching, epoch_capacity(n_epochs), False)
     record = np.asarray(fn(x, y, w0, _as_hp(hp), _as_hp(sp), np.float64(l2), jax.random.key(np.uint32(seed)),
                            np.int64(n_epochs)))
     p = flat0.size
@@ -323,10 +324,10 @@ def train_batch(
     ``start`` is one pytree for all. Arrays come back as ``(steps + 1, R, ...)``."""
     x, y = (np.asarray(a, dtype=np.float64) for a in data)
     batching = Batching.of(len(x), batch_size, replacement)
-    steps = _resolve_steps(batching, steps, epochs)
-    runs = _Runs.of(optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters)
+    steps = resolve_steps(batching, steps, epochs)
+    runs = Runs.of(optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters)
     n_epochs = -(-steps // batching.per_epoch)
-    fn = compiled_train(sample_loss, optimizer.code_name, schedule, batching, _epoch_bucket(n_epochs), True)
+    fn = compiled_train(sample_loss, optimizer.code_name, schedule, batching, epoch_capacity(n_epochs), True)
     return runs.result(np.asarray(fn(x, y, *runs.args, np.int64(n_epochs))), steps, batching)
 
 
@@ -349,9 +350,9 @@ def train_sizes(
     (each size is its own loop of its own shape, compiled together into one executable)."""
     x, y = (np.asarray(a, dtype=np.float64) for a in data)
     batchings = tuple(Batching.of(len(x), b, replacement) for b in batch_sizes)
-    steps = [_resolve_steps(b, None, epochs) for b in batchings]
-    runs = _Runs.of(optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters)
-    fn = _compiled_sizes(sample_loss, optimizer.code_name, schedule, batchings, _epoch_bucket(epochs))
+    steps = [resolve_steps(b, None, epochs) for b in batchings]
+    runs = Runs.of(optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters)
+    fn = _compiled_sizes(sample_loss, optimizer.code_name, schedule, batchings, epoch_capacity(epochs))
     records = fn(x, y, *runs.args, np.int64(epochs))
     return [runs.result(np.asarray(rec), n, b) for rec, n, b in zip(records, steps, batchings, strict=True)]
 
@@ -363,7 +364,7 @@ def _compiled_sizes(sample_loss, code_name: str, schedule: str, batchings: tuple
 
 
 @dataclass(frozen=True)
-class _Runs:
+class Runs:
     """The run axis of a batched call: every per-run argument broadcast to R, validated once per value."""
 
     args: tuple  # (w0, hp, sp, l2, keys), each with a leading axis of R
@@ -375,7 +376,7 @@ class _Runs:
     hp: dict
 
     @classmethod
-    def of(cls, optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters) -> _Runs:
+    def of(cls, optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters) -> Runs:
         from optim.schedules import get_schedule
 
         hp = _broadcast_parameters(hyperparameters, optimizer.resolve)
@@ -432,7 +433,7 @@ def _train_epochs(sample_loss, metrics, fns, sched, batching: Batching, epoch_bu
 
     def epoch(carry):
         e, w, state, sched_state, record = carry
-        (w, state, sched_state), (_, lrs, batch_losses) = _epoch_updates(
+        (w, state, sched_state), (_, lrs, batch_losses) = epoch_updates(
             value_and_grad, fns, sched, batching, x, y, hp, sp, l2, key, e, (w, state, sched_state), False)
         record = record.at[e + 1].set(row(w, lrs[-1], jnp.mean(batch_losses)))
         return e + 1, w, state, sched_state, record
@@ -501,11 +502,11 @@ def train_epochs(
     x, y = (np.asarray(a) for a in data)
     x = x.astype(np.float64)
     batching = Batching.of(len(x), batch_size, replacement)
-    _resolve_steps(batching, None, epochs)  # refuses a bad epoch count in one sentence
-    runs = _Runs.of(optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters)
+    resolve_steps(batching, None, epochs)  # refuses a bad epoch count in one sentence
+    runs = Runs.of(optimizer, hyperparameters, start, seeds, l2, schedule, schedule_parameters)
     batched = np.ndim(seeds) > 0 or runs.r > 1
     epochs = int(epochs)
-    fn = compiled_train_epochs(sample_loss, metrics, optimizer.code_name, schedule, batching, _epoch_bucket(epochs),
+    fn = compiled_train_epochs(sample_loss, metrics, optimizer.code_name, schedule, batching, epoch_capacity(epochs),
                                True)
     record = np.asarray(fn(x, y, *runs.args, np.int64(epochs)))[:, : epochs + 1]  # (R, epochs + 1, cols)
     p = runs.p

@@ -181,7 +181,9 @@ with right:
         "f": [p.value for p in points], "λ₁": [p.eigenvalues[0] for p in points],
         "λ₂": [p.eigenvalues[1] for p in points],
     }).map(near_zero_as_zero), hide_index=True, width="stretch", height="auto" if len(points) <= 10 else 380,
-        column_config={c: st.column_config.NumberColumn(format="%.5g") for c in ("x", "y", "f", "λ₁", "λ₂")})
+        # Narrow number columns: at a projector's 1024 px the eigenvalues stay on screen beside the map.
+        column_config={c: st.column_config.NumberColumn(format="%.5g", width="small")
+                       for c in ("x", "y", "f", "λ₁", "λ₂")})
     st.caption(
         f"{len(points)} points where ‖∇f‖ < 1e-8, from {seeds} × {seeds} seeds (and the declared points). "
         "λ₁ ≤ λ₂ are the Hessian's eigenvalues: both > 0 a minimum, both < 0 a maximum, opposite signs a "

@@ -229,8 +229,12 @@ with right:
     table = pd.DataFrame({"k": rows, "wₖ": traj.points[rows], "f(wₖ)": traj.f[rows], "f′(wₖ)": slopes,
                           "sign": np.where(slopes < 0, "−", np.where(slopes > 0, "+", "0")),
                           "update Δw": update}).set_index("k")
+    # Narrow columns: at a projector's 1024 px the whole table (the update included) fits its half page.
     st.dataframe(table, width="stretch", height=min(36 * (k + 2), 300), column_config={
-        c: st.column_config.NumberColumn(format="%.5g") for c in ("wₖ", "f(wₖ)", "f′(wₖ)", "update Δw")})
+        **{c: st.column_config.NumberColumn(format="%.4g", width=50) for c in ("wₖ", "f(wₖ)", "f′(wₖ)")},
+        "sign": st.column_config.TextColumn(width=34),
+        "update Δw": st.column_config.NumberColumn("Δw", format="%.4g", width=50,
+                                                   help="The update wₖ₊₁ − wₖ = −η f′(wₖ) (for GD).")})
     levels = [(p.w, f"{'max' if p.kind == 'local maximum' else 'min'} {short(p.w)}") for p in curve.stationary]
     chart.plotly_react(iterates_figure(traj.points[: k + 1], current=k, levels=levels,
                                         diverged_at=traj.diverged_at if k >= last else None,
