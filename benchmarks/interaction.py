@@ -2,10 +2,10 @@
 
 The work mirrors ``pages/playground.py`` without the Streamlit script runner: the cached grids
 (``ui.compute.grid``, a cache hit after the first call), the run (``ui.compute.run``, a cache miss:
-every move brings a new learning rate), ``summarize``, the three ``viz`` builders, and what the
-page's chart component (``ui.chart.plotly_react``) does with each figure: ``plotly.io.to_json``
-without validation (the builders' output is validated by the tests, see ``viz/spec.py``). Bytes
-are the three figure specifications as sent (JSON, NumPy arrays base64-encoded by Plotly 7).
+every move brings a new learning rate), ``summarize``, the three ``viz`` builders as the page calls
+them (``*_chart``: plain specifications, no ``go.Figure``), and what the page's chart component
+(``ui.chart.plotly_react``) does with each: ``figure_payload`` and ``payload_bytes``, the figure as one
+UTF-8 JSON document (NumPy arrays base64-encoded as Plotly writes them). Bytes are those documents.
 """
 
 from __future__ import annotations
@@ -22,17 +22,16 @@ SCENARIOS = (  # (label, surface, optimizer, base knobs, start, steps)
     ("first visit: radial, GD, 200 steps", "radial", "gd", {"lr": 0.01}, (0.5, 1.0), 200),
     ("heavy: Rosenbrock, Adam, 5,000 steps", "rosenbrock", "adam", {"lr": 0.01}, (-1.2, 1.0), 5000),
 )
-STAGES = ("run", "summarize", "grids", "contour_figure", "surface_figure", "loss_figure", "to_json")
+STAGES = ("run", "summarize", "grids", "contour_chart", "surface_chart", "loss_chart", "payload")
 
 
 def _page(name, opt_name, knobs, start, steps, tol=1e-6) -> tuple[dict, dict, dict]:
     """One rerun's numeric and figure work; returns (seconds per stage, bytes per figure, the figures)."""
-    import plotly.io as pio
-
     import viz
     from experiments.summary import summarize
     from optim import get_optimizer
     from ui import compute
+    from ui.chart import figure_payload, payload_bytes
 
     t = {}
     clock = time.perf_counter()
@@ -55,17 +54,17 @@ def _page(name, opt_name, knobs, start, steps, tol=1e-6) -> tuple[dict, dict, di
     others = [(p.point, p.value, p.kind) for p in surface.others]
     minima = [(m.point, m.value) for m in surface.minima]
     lap("grids")
-    figs = {"contour": viz.contour_figure(xs, ys, Z, path=traj.points[:end], minima=minima, others=others,
-                                          start=start, log_scale=surface.log_scale, diverged_at=traj.diverged_at)}
-    lap("contour_figure")
-    figs["surface3d"] = viz.surface_figure(xs3, ys3, Z3, path=traj.points[:end], path_z=traj.loss[:end],
-                                           minima=minima, log_scale=surface.log_scale, camera=(-60, 30))
-    lap("surface_figure")
-    figs["curves"] = viz.loss_figure(traj.loss, traj.grad_norm, f_star=surface.f_star,
-                                     diverged_at=traj.diverged_at, tol=tol)
-    lap("loss_figure")
-    sizes = {k: len(pio.to_json(f, validate=False).encode()) for k, f in figs.items()}
-    lap("to_json")
+    figs = {"contour": viz.contour_chart(xs, ys, Z, path=traj.points[:end], minima=minima, others=others,
+                                         start=start, log_scale=surface.log_scale, diverged_at=traj.diverged_at)}
+    lap("contour_chart")
+    figs["surface3d"] = viz.surface_chart(xs3, ys3, Z3, path=traj.points[:end], path_z=traj.loss[:end],
+                                          minima=minima, log_scale=surface.log_scale, camera=(-60, 30))
+    lap("surface_chart")
+    figs["curves"] = viz.loss_chart(traj.loss, traj.grad_norm, f_star=surface.f_star,
+                                    diverged_at=traj.diverged_at, tol=tol)
+    lap("loss_chart")
+    sizes = {k: len(payload_bytes({"figure": figure_payload(f)})) for k, f in figs.items()}
+    lap("payload")
     return t, sizes, figs
 
 

@@ -12,6 +12,7 @@ landscape slice on the full training set (float32 as the page draws it, and floa
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -143,7 +144,7 @@ def training(quick: bool) -> list[dict]:
         return min(times), out
 
     numpy_s, (numpy_final, numpy_hist) = best(lambda: numpy_loop(epochs, 0))
-    cores = torch.get_num_threads()
+    cores = os.cpu_count() or 1  # torch's default; the single-run section left torch at one thread
     threads = sorted({1, cores})
     plural = lambda n: f"{n} thread{'s' if n > 1 else ''}"  # noqa: E731
     torchs = [(f"PyTorch loop, float64, {plural(n)} (nn.Linear, CrossEntropyLoss, optim.Adam)",

@@ -17,7 +17,7 @@ from optim import Trajectory, descend, get_optimizer
 from surfaces import Surface, get_surface, surface_grid
 
 GRID_3D = 90  # mesh for the 3-D view
-GRID_CONTOUR = 160  # mesh for the contour view
+GRID_CONTOUR = 120  # mesh for the contour view
 
 
 @st.cache_resource
