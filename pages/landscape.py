@@ -215,10 +215,15 @@ with left:
     chart.plotly_react(paths_fig, key="saddle_paths", config={"displayModeBar": False})
 with right:
     chart.plotly_react(curves_fig, key="saddle_curves", config={"displayModeBar": False})
+    # Short headers, the full wording in their help: at a projector's 1024 px all three columns show.
     st.dataframe(pd.DataFrame({
-        "run": list(runs), f"steps within {radius:.3g} of the saddle": [count for count, _ in near.values()],
-        "gone for good after step": [last for _, last in near.values()],
-    }), hide_index=True, width="stretch")
+        "run": list(runs), "steps near": [count for count, _ in near.values()],
+        "left after": [last for _, last in near.values()],
+    }), hide_index=True, width="stretch", column_config={
+        "steps near": st.column_config.NumberColumn(help=f"Steps within {radius:.3g} of the saddle."),
+        "left after": st.column_config.NumberColumn(help="The step after which the run is gone from the saddle "
+                                                         "for good."),
+    })
 st.caption(
     f"Both start at ({start[0]:.6g}, {start[1]:.6g}): on the saddle's stable manifold (found by bisection with "
     "batched GD runs), nudged 1e-9 of the way off it. GD slides in along the manifold, its ‖∇f‖ collapses and it "
