@@ -54,10 +54,9 @@ def charts_by_key(at: AppTest) -> dict[str, str]:
     for e in at.get("bidi_component"):
         if e.proto.component_name == "descent.plotly_react":
             figure = chart_arguments(e)["figure"]
-            if figure is not None:  # None: the element that only preloads plotly.js
-                types = {t.get("type", "scatter") for t in figure["data"]}
-                assert types <= trace_types(), f"{e.key}: {sorted(types - trace_types())} not in the bundle"
-                out[e.key] = json.dumps(figure)
+            types = {t.get("type", "scatter") for t in figure["data"]}
+            assert types <= trace_types(), f"{e.key}: {sorted(types - trace_types())} not in the bundle"
+            out[e.key] = json.dumps(figure)
     return out
 
 

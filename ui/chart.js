@@ -6,7 +6,7 @@
 // same parent element; Plotly.react then diffs the figure and redraws only what changed, and a
 // 3-D view the user dragged survives (uirevision).
 //
-// data (UTF-8 JSON bytes): {figure: the figure (null: only load plotly.js), config: Plotly config,
+// data (UTF-8 JSON bytes): {figure: the figure, config: Plotly config,
 // clickable: bool, src: URL of the plotly.js bundle}. A click on the plotting area (clickable charts) sends the clicked point in data
 // coordinates as the trigger value "click".
 
@@ -112,10 +112,6 @@ export default function (component) {
   // ui/chart.py sends its arguments as UTF-8 JSON bytes (one encoding on the server, no escaped figure).
   const raw = component.data;
   const data = raw instanceof ArrayBuffer || ArrayBuffer.isView(raw) ? JSON.parse(new TextDecoder().decode(raw)) : raw;
-  if (!data.figure) {  // preload: start fetching plotly.js while the server still computes the first run
-    loadPlotly(data.src).catch(() => {});
-    return undefined;
-  }
   let gd = parentElement.querySelector(".descent-chart");
   if (!gd) {
     gd = document.createElement("div");
@@ -141,7 +137,7 @@ export default function (component) {
   gd.__descent = component; // the latest callbacks, for the click handler bound once
   const seq = (gd.__descentSeq = (gd.__descentSeq || 0) + 1);
 
-  const fig = typeof data.figure === "string" ? JSON.parse(data.figure) : data.figure;
+  const fig = data.figure; // parsed anew each render: scaleFigure may change it in place
   if (data.scale) scaleFigure(fig, data.scale);
   // First visit: every chart waits on plotly.js and, once it has run, all would draw in one long
   // task; drawn one at a time with a paint in between, the first chart shows without waiting for
