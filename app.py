@@ -28,6 +28,8 @@ else:
     links.remember_link()
     page = st.navigation(pages.fresh())
     notice = st.container()  # above the page: what its link asked for and did not get (ui/links.py)
-    with display.around_page():  # hide= and presentation mode, for every page (ui/display.py)
-        page.run()
-    links.link_notice(notice, page.url_path)
+    try:
+        with display.around_page():  # hide= and presentation mode, for every page (ui/display.py)
+            page.run()
+    finally:  # also after a page's st.stop(): a link with a bad value must still say what it could not use
+        links.link_notice(notice, page.url_path)

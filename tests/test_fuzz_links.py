@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.apptest import first_visit, no_exception
+from ui.display import ON, PRESENT, TOGGLE
 from ui.links import _took
 
 LINKS = int(os.environ.get("DESCENT_FUZZ_LINKS", "3"))
@@ -71,6 +72,9 @@ def check_link(url_path: str, query: dict[str, str]) -> None:
     notice = _notice(at)
     for key, value in query.items():
         if key in notice or (value and value in notice):
+            continue
+        if key == PRESENT:  # not a widget's key: it sets the presentation toggle (on for 1/true/yes/on, else off)
+            assert at.session_state[TOGGLE] == (value.strip().lower() in ON), (key, value)
             continue
         assert key in at.session_state and _took(value, at.session_state[key]), (
             f"{key}={value!r} was neither used (widget holds "
