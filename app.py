@@ -28,8 +28,8 @@ else:
     links.remember_link()
     page = st.navigation(pages.fresh())
     notice = st.container()  # above the page: what its link asked for and did not get (ui/links.py)
-    try:
-        with display.around_page():  # hide= and presentation mode, for every page (ui/display.py)
-            page.run()
-    finally:  # also after a page's st.stop(): a link with a bad value must still say what it could not use
-        links.link_notice(notice, page.url_path)
+    with display.around_page() as hide_notice:  # hide= and presentation mode, for every page (ui/display.py)
+        links.place_notice(notice, page.url_path)
+        links.before_stop(hide_notice)  # a page that stops early says what its link asked for first (links.stop)
+        page.run()
+        links.link_notice()

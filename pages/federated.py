@@ -7,7 +7,7 @@ import streamlit as st
 
 from experiments import federated as fed
 from surfaces import DATA_SURFACES, get_surface
-from ui import chart, compute, controls
+from ui import chart, compute, controls, links
 from viz.federated import loss_figure, paths_figure, split_figure
 
 PAGE_SURFACE = "blobs-scaled"
@@ -100,7 +100,7 @@ with st.spinner("Running centralized GD, FedSGD and FedAvg (a new number of clie
         result, seconds = run(name, k, kind, local_steps, eta, rounds, seed)
     except ValueError as exc:
         st.error(sentence(exc), icon=":material/tune:")
-        st.stop()
+        links.stop()
 
 st.info(
     "What to look for: FedSGD's dotted path lies exactly on centralized GD's, because the weighted average of "

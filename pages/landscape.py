@@ -1,5 +1,7 @@
 """Basins & stationary points: where every start ends, where ∇f = 0, and how a saddle stalls gradient descent."""
 
+from collections import Counter
+
 import jax
 import numpy as np
 import pandas as pd
@@ -14,7 +16,7 @@ from experiments.landscape import (
     stationary_points,
 )
 from optim import OPTIMIZERS, descend, get_optimizer
-from ui import chart, compute, controls, display
+from ui import chart, compute, controls, display, links
 from ui.text import escaped, near_zero_as_zero, number_text
 from viz.landscape import attractor_name, basin_figure, outcome_colour, saddle_figures, stationary_figure
 
@@ -132,7 +134,7 @@ try:
     bmap, paths = basins(name, formula, optimizer.name, tuple(sorted(hp.items())), n, steps, tol)
 except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
     st.error(f"{escaped(str(exc))}. Change the settings in the sidebar.", icon=":material/tune:")
-    st.stop()
+    links.stop()
 left, right = st.columns([4, 3])
 with left:
     chart.plotly_react(basin_figure(bmap.xs, bmap.ys, bmap.labels, bmap.steps, bmap.attractors, bmap.budget,
@@ -176,19 +178,20 @@ with left:
     chart.plotly_react(stationary_figure(xs, ys, Z, points, log_scale=surface.log_scale), key="stationary",
                         config={"displayModeBar": False})
 with right:
-    st.dataframe(pd.DataFrame({
-        "kind": [p.kind for p in points], "x": [p.point[0] for p in points], "y": [p.point[1] for p in points],
-        "f": [p.value for p in points], "λ₁": [p.eigenvalues[0] for p in points],
-        "λ₂": [p.eigenvalues[1] for p in points],
-    }).map(near_zero_as_zero), hide_index=True, width="stretch", height="auto" if len(points) <= 10 else 380,
-        # Narrow number columns: at a projector's 1024 px the eigenvalues stay on screen beside the map.
-        column_config={c: st.column_config.NumberColumn(format="%.5g", width="small")
-                       for c in ("x", "y", "f", "λ₁", "λ₂")})
+    counts = Counter(p.kind for p in points)
+    st.markdown("  \n".join(f"**{c}** × {kind}" for kind, c in counts.items()))
     st.caption(
-        f"{len(points)} points where ‖∇f‖ < 1e-8, from {seeds} × {seeds} seeds (and the declared points). "
-        "λ₁ ≤ λ₂ are the Hessian's eigenvalues: both > 0 a minimum, both < 0 a maximum, opposite signs a "
+        f"{len(points)} points where ‖∇f‖ < 1e-8, from {seeds} × {seeds} seeds (and the declared points), listed "
+        "below. λ₁ ≤ λ₂ are the Hessian's eigenvalues: both > 0 a minimum, both < 0 a maximum, opposite signs a "
         "saddle; 'degenerate' has λ ≈ 0 along a curve of stationary points (one point per curve is listed)."
     )
+# Below the map, across the page: six columns do not fit half of a projector's 1024 px.
+st.dataframe(pd.DataFrame({
+    "kind": [p.kind for p in points], "x": [p.point[0] for p in points], "y": [p.point[1] for p in points],
+    "f": [p.value for p in points], "λ₁": [p.eigenvalues[0] for p in points],
+    "λ₂": [p.eigenvalues[1] for p in points],
+}).map(near_zero_as_zero), hide_index=True, width="stretch", height="auto" if len(points) <= 10 else 380,
+    column_config={c: st.column_config.NumberColumn(format="%.5g") for c in ("x", "y", "f", "λ₁", "λ₂")})
 
 st.header("A saddle holds gradient descent up", divider="gray")
 saddles = [p for p in points if p.kind == "saddle"]

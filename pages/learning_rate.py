@@ -7,7 +7,7 @@ import streamlit as st
 
 from experiments import sweep
 from optim import get_optimizer
-from ui import chart, compute, controls
+from ui import chart, compute, controls, links
 from ui.text import escaped
 from viz.sweep import examples_figure, momentum_map_figure, sweep_figure
 
@@ -87,7 +87,7 @@ with st.spinner(f"Running {n} learning rates in one batched call (a new setup co
         result = run_sweep(name, formula, optimizer.name, hp_key, start, steps, lo, hi, n)
     except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
         st.error(f"{escaped(str(exc))}. Change the settings in the sidebar.", icon=":material/tune:")
-        st.stop()
+        links.stop()
 labels = sweep.classify_regions(result)
 picks = sweep.example_indices(result, labels)
 best = sweep.best_index(result)

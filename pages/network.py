@@ -7,7 +7,7 @@ import streamlit as st
 from experiments.network import DEFAULT_LR, DTYPES, LAYERS, RACE_OPTIMIZERS, landscape, predictions, train_network
 from optim import get_optimizer
 from surfaces.datasets import digits_data
-from ui import chart, compute, controls
+from ui import chart, compute, controls, links
 from viz.network import curves_figure, landscape_contour, landscape_surface
 
 MAX_EPOCHS = 50
@@ -64,14 +64,14 @@ with st.sidebar:
     dtype = st.radio("precision", DTYPES, key="dtype", bind="query-params", captions=list(DTYPE_LABELS.values()),
                      help="The number format of the weights, the images and every update. The notes' PyTorch loop "
                           "trains in float32.", **controls.initial_index("dtype", list(DTYPES), "float64"))
-    st.caption(compute.backend_label())
+    st.caption(compute.backend_label(dtype))
 
 if not chosen:
     st.info("Pick at least one optimizer in the sidebar.", icon=":material/tune:")
-    st.stop()
+    links.stop()
 
-st.latex(r"h = \mathrm{ReLU}(x W_1 + b_1),\quad z = h W_2 + b_2,\quad "
-         r"\ell(x, y) = -\log \frac{e^{z_y}}{\sum_k e^{z_k}} = \log\sum_k e^{z_k} - z_y")
+st.latex(r"\begin{aligned} h &= \mathrm{ReLU}(x W_1 + b_1),\quad z = h W_2 + b_2 \\ "  # two lines: fits at 1024 px
+         r"\ell(x, y) &= -\log \frac{e^{z_y}}{\sum_k e^{z_k}} = \log\sum_k e^{z_k} - z_y \end{aligned}")
 
 runs = {}
 progress = st.progress(0.0, text="Training…")
@@ -83,7 +83,7 @@ for k, name in enumerate(chosen):
     except ValueError as exc:
         progress.empty()
         st.error(f"{exc}. Change the settings in the sidebar.", icon=":material/tune:")
-        st.stop()
+        links.stop()
 progress.empty()
 
 curves = [dict(label=f"{n} η={lrs[n]:g}", train=r.train_loss, test=r.test_loss) for n, r in runs.items()]

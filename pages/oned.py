@@ -9,7 +9,7 @@ import streamlit as st
 
 from experiments.oned import CURVES, DIVERGED, ESCAPE, NOT_CONVERGED, Descent1D, basin_strip, descend_1d, get_curve
 from optim import OPTIMIZERS, get_optimizer
-from ui import chart
+from ui import chart, links
 from ui.controls import initial, initial_index, log_choices
 from ui.text import escaped
 from viz.oned import descent_figure, iterates_figure, short
@@ -121,7 +121,7 @@ try:
     starts, labels = basins(curve.name, optimizer.name, hp_key)
 except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
     st.error(f"{escaped(str(exc))}. Change the settings in the sidebar.", icon=":material/tune:")
-    st.stop()
+    links.stop()
 
 # Step-by-step state: k = the step shown, None = all. A new setting starts the walk again at k = 0,
 # unless everything was shown (then the new run is shown whole too).

@@ -4,7 +4,7 @@ import streamlit as st
 
 import viz
 from experiments.summary import summarize
-from ui import chart, compute, controls, panels, sections
+from ui import chart, compute, controls, links, panels, sections
 from ui.text import escaped
 
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10)
@@ -58,7 +58,7 @@ with st.spinner("Running the optimizer (the first run of a new setup compiles, a
                                          tuple(sorted(sp.items())))
     except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
         st.error(f"{escaped(str(exc))}. Change the settings in the sidebar.", icon=":material/tune:")
-        st.stop()
+        links.stop()
 summary = summarize(traj, surface, tol)
 end = traj.steps + 1 if traj.diverged_at is None else traj.diverged_at  # draw only finite points
 xs, ys, Z = compute.grid(name, formula, compute.GRID_CONTOUR)

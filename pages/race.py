@@ -8,7 +8,7 @@ import streamlit as st
 from experiments.export import race_csv, race_records
 from experiments.race import MAX_RACERS, Racer, lr_grid, race, settings_label, tune_racers
 from optim import OPTIMIZERS, get_optimizer
-from ui import chart, compute, controls, display
+from ui import chart, compute, controls, display, links
 from ui.text import escaped
 from viz.gif import paths_gif
 from viz.race import loss_overlay, race_figure
@@ -179,7 +179,7 @@ with st.spinner("Racing (a new optimizer or step budget compiles first, about a 
         result = run_race(name, formula, racers, start, steps, tol, schedule, sp)
     except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
         st.error(f"{escaped(str(exc))}. Change that racer's settings.", icon=":material/tune:")
-        st.stop()
+        links.stop()
 
 labels = [r.label for r in racers]
 xs, ys, Z = compute.grid(name, formula, 200)  # drawn as an image: no trace to send

@@ -10,7 +10,7 @@ from experiments import regularization as reg
 from optim import get_optimizer
 from optim.spec import Hyperparameter
 from surfaces import get_surface
-from ui import chart, compute, controls
+from ui import chart, compute, controls, links
 from viz.regularization import example_figure, poly_fit_figure, poly_loss_figure, regularized_contour_figure
 
 # The Learning-from-data page's convention (same keys, same URL): a base name and a "scale features" switch.
@@ -153,7 +153,7 @@ with st.spinner(f"Running {2 * len(reg.EXAMPLE_STARTS)} runs of {steps:,} steps 
         ex = example(optimizer.name, hp_key, lam, steps)
     except ValueError as exc:  # a combination torch refuses, e.g. Nesterov without momentum
         st.error(f"{exc}. Change the settings in the sidebar.", icon=":material/tune:")
-        st.stop()
+        links.stop()
 fig3d, numbers = st.columns([3, 2])
 with fig3d:
     chart.plotly_react(example_figure(line_point=reg.LINE_POINT, line_direction=reg.LINE_DIRECTION,
@@ -222,7 +222,7 @@ with st.spinner("Training the polynomial for every λ in one batched call…"):
         fit = polynomial(optimizer.name, hp_key, lam, steps, degree, points, noise, seed)
     except ValueError as exc:
         st.error(f"{exc}.", icon=":material/tune:")
-        st.stop()
+        links.stop()
 grid = np.linspace(-1.0, 1.0, 400)
 fits, losses = st.columns(2)
 with fits:

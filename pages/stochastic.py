@@ -7,7 +7,7 @@ import streamlit as st
 from experiments.stochastic import AXES, MAX_SEEDS, gradient_poll, race_batch_sizes, seed_bucket, spread
 from optim import get_optimizer
 from surfaces import get_surface
-from ui import chart, compute, controls
+from ui import chart, compute, controls, links
 from viz.stochastic import fit_figure, loss_band_figure, paths_figure, poll_figure
 
 BATCH_CHOICES = (2, 4, 8, 16, 32, 64)
@@ -78,7 +78,7 @@ try:
         race = contenders(*args)
 except ValueError as exc:  # e.g. epochs x N/B beyond the cap, or a combination torch refuses
     st.error(f"{exc}. Change the settings in the sidebar.", icon=":material/tune:")
-    st.stop()
+    links.stop()
 
 xs, ys, Z = compute.grid(name, None, compute.GRID_CONTOUR)
 minimum = (surface.minima[0].point, surface.minima[0].value)

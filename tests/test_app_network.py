@@ -60,6 +60,8 @@ def test_float32_from_the_link_trains_in_float32():
     assert fast.radio(key="dtype").value == "float32" and exact.radio(key="dtype").value == "float64"
     a, b = (t.dataframe[0].value.iloc[0] for t in (exact, fast))
     assert a["train loss"] != b["train loss"] and abs(a["train loss"] - b["train loss"]) < 1e-4
+    backend = [c.value for t in (exact, fast) for c in t.sidebar.caption if c.value.startswith("JAX ")]
+    assert [b.rsplit(", ", 1)[1] for b in backend] == ["float64", "float32"]  # the caption names the precision
 
 
 def test_no_optimizer_asks_for_one():

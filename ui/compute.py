@@ -33,10 +33,11 @@ def enable_compilation_cache() -> str:
     return str(path)
 
 
-def backend_label() -> str:
+def backend_label(dtype: str = "float64") -> str:
+    """Where and in what precision the page computes (the network page can train in float32)."""
     devices = jax.devices()
     kind = devices[0].platform.upper() if devices else "?"
-    return f"JAX {jax.__version__} on {kind} ({len(devices)} device{'s' if len(devices) != 1 else ''}), float64"
+    return f"JAX {jax.__version__} on {kind} ({len(devices)} device{'s' if len(devices) != 1 else ''}), {dtype}"
 
 
 def resolve_surface(name: str, formula: str | None) -> Surface:

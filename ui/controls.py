@@ -16,6 +16,7 @@ from optim.schedules import SCHEDULES, get_schedule
 from optim.spec import Hyperparameter
 from surfaces import SURFACES, DataSurface, Surface, get_surface
 from surfaces.grammar import MAX_LENGTH
+from ui import links
 from ui.text import escaped
 
 FORMULA = "formula"  # the surface choice that reads a typed formula
@@ -131,7 +132,7 @@ def surface_picker(where=None) -> tuple[str, str | None, Surface]:
     except ValueError as exc:  # FormulaError: one sentence on what is wrong and what is allowed
         st.caption("This formula cannot be used: see the message on the page.")
         formula_problem(exc, where if where is not None else st)
-        st.stop()
+        links.stop()
 
 
 def require_finite_start(surface: Surface, formula: str | None, start) -> None:
@@ -144,7 +145,7 @@ def require_finite_start(surface: Surface, formula: str | None, start) -> None:
         check_finite_at(surface, start)
     except FormulaError as exc:
         formula_problem(exc)
-        st.stop()
+        links.stop()
 
 
 def optimizer_control() -> Optimizer:

@@ -107,7 +107,9 @@ def _drawn(key: str) -> bool:
 
 @contextmanager
 def around_page():
-    """Style the page before it runs; after it runs (also after ``st.stop()``), name what ``hide=`` could not."""
+    """Style the page before it runs; after it runs, name what ``hide=`` could not.
+
+    Yields that notice as a function, for ``ui.links.stop`` to draw before a page stops early."""
     names = hidden_names()
     usable = [n for n in names if _NAME.fullmatch(n)]
     first_run = not st.session_state.get(_FIRST)
@@ -123,12 +125,17 @@ def around_page():
         st.toggle("Presentation mode", key=TOGGLE,
                   help="Large type, thick lines, sidebar folded: for a projector. The link keeps it as present=1.")
     _sync_url(bool(st.session_state.get(TOGGLE)))
-    try:
-        yield
-    finally:
-        if notice is not None:
-            unknown = [n for n in names if n != SIDEBAR and (n not in usable or not _drawn(n))]
-            if unknown:
-                listed = ", ".join(f"“{escaped(n[:40])}”" for n in unknown)
-                notice.warning(f"hide= names no control of this page: {listed} (ignored). Use a control's URL "
-                               "parameter, e.g. hide=lr, or hide=sidebar.", icon=":material/visibility_off:")
+
+    def hide_notice() -> None:  # once: at the page's end, or before it stops (ui.links.stop)
+        nonlocal notice
+        if notice is None:
+            return
+        slot, notice = notice, None
+        unknown = [n for n in names if n != SIDEBAR and (n not in usable or not _drawn(n))]
+        if unknown:
+            listed = ", ".join(f"“{escaped(n[:40])}”" for n in unknown)
+            slot.warning(f"hide= names no control of this page: {listed} (ignored). Use a control's URL "
+                         "parameter, e.g. hide=lr, or hide=sidebar.", icon=":material/visibility_off:")
+
+    yield hide_notice
+    hide_notice()

@@ -11,15 +11,19 @@ own link check already reported (the playground's ``ui.panels.url_notices``) is 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping
+from typing import NoReturn
 
 import streamlit as st
 
 from ui import display
 
 RAW = "_link_raw"  # the query string as the session's first run saw it
+DROPPED = "_link_dropped"  # the values remember_link took out before any page saw them
 NOTES = "_link_notes"  # (page, sentences) once the first complete run has been checked
 OWN_CHECK = "url_messages"  # set by ui.panels.url_notices on the pages that check their links themselves
+_run = threading.local()  # this script run's notice slot and page: each session's runs have their own thread
 
 
 def remember_link() -> None:
@@ -32,6 +36,7 @@ def remember_link() -> None:
     if RAW not in st.session_state:
         st.session_state[RAW] = display.page_query()  # hide= and present= belong to the view (ui/display.py)
         bad = [k for k, v in st.session_state[RAW].items() if k != "formula" and _not_finite(v)]
+        st.session_state[DROPPED] = {k: st.session_state[RAW][k] for k in bad}
         if bad:
             _forget_initial(bad)
 
@@ -106,15 +111,45 @@ def _not_reported(raw: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in raw.items() if said({j: w for j, w in raw.items() if j != k}) == full}
 
 
-def link_notice(slot, page_path: str) -> None:
-    """Call after the page ran: on the first complete run, check the link; show what was not used.
+def place_notice(slot, page_path: str) -> None:
+    """Call before the page runs: the notice goes into ``slot`` (a container above the page), either
+    when the page has run (``link_notice``) or when it stops early (``stop``)."""
+    _run.slot, _run.page, _run.before_stop = slot, page_path, [link_notice]
 
-    ``slot`` is a container placed above the page; the notice stays on the page the link opened
-    until it is dismissed or the reader moves to another page.
+
+def before_stop(note) -> None:
+    """Have ``stop`` call ``note()`` (a notice about the page's link that must not be lost) first."""
+    if hasattr(_run, "before_stop"):
+        _run.before_stop.append(note)
+
+
+def stop() -> NoReturn:
+    """``st.stop()`` for a page: the notices about its link are drawn first.
+
+    Once a stop is requested, Streamlit ends the run at the next element, so a notice drawn after it
+    (in app.py, say) never reaches the page; a link whose bad value made the page stop (``fed_k=0``)
+    would then go unexplained (found by tests/test_fuzz_links.py)."""
+    for note in getattr(_run, "before_stop", []):
+        note()
+    st.stop()
+
+
+def link_notice() -> None:
+    """On the first complete run, check the link; show what was not used.
+
+    The notice stays on the page the link opened until it is dismissed or the reader moves to
+    another page.
     """
+    slot, page_path = getattr(_run, "slot", None), getattr(_run, "page", None)
+    if slot is None:  # a page run without app.py (nothing placed) or a notice already drawn this run
+        return
+    _run.slot = None
     if NOTES not in st.session_state:
         raw = st.session_state.get(RAW) or {}
-        left = _not_reported(raw) if OWN_CHECK in st.session_state else raw
+        left = raw
+        if OWN_CHECK in st.session_state:  # the page's own check saw the link without the dropped values
+            dropped = st.session_state.get(DROPPED) or {}
+            left = {**_not_reported({k: v for k, v in raw.items() if k not in dropped}), **dropped}
         st.session_state[NOTES] = (page_path, unused_values(left, st.session_state))
     page, notes = st.session_state[NOTES]
     if notes and page == page_path:

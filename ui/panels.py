@@ -59,7 +59,7 @@ def url_notices(default_surface: str, default_optimizer: str) -> None:
     st.session_state.update(fixes)
     st.session_state["url_messages"] = messages
     for key in rejected:
-        if key in st.session_state:  # a bound widget: its key cannot be cleared, its default is left out
+        if key and key in st.session_state:  # a bound widget: its key cannot be cleared, its default is left out
             continue
         del st.query_params[key]
     if messages:
