@@ -11,18 +11,19 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 if get_script_run_ctx(suppress_warning=True) is None:  # the server process importing its entry
+    from starlette.middleware import Middleware
     from streamlit.runtime.pages_manager import PagesManager
 
+    from ui.head import PlotlyPreload
+
     PagesManager.uses_pages_directory = False  # what st.navigation sets; here before any session
-    app = st.App(__file__)
+    app = st.App(__file__, middleware=[Middleware(PlotlyPreload)])  # the page's HTML starts plotly.js (ui/head.py)
 else:
-    from ui import chart, display, links, pages, theme
+    from ui import display, links, pages, theme
     from ui.compute import enable_compilation_cache
 
     st.set_page_config(page_title="Descent: gradient descent made visible", page_icon="⛰️", layout="wide",
                        initial_sidebar_state="collapsed" if display.presenting() else "auto")
-    with st.sidebar:  # the sidebar renders first: plotly.js is requested before any widget or chart
-        chart.preload()
     theme.apply()
     enable_compilation_cache()
     links.remember_link()

@@ -91,8 +91,8 @@ with left:
 with right:
     st.markdown("**FedAvg**: each client takes E local GD steps from the server's w and sends its weights; "
                 "the server averages them")
-    st.latex(r"\begin{aligned} w_k &\leftarrow w, \text{ then E times } w_k \leftarrow w_k - \eta\, \nabla L_k(w_k) "
-             r"\\ w &\leftarrow \sum_{k=1}^{K} \frac{n_k}{N}\, w_k \end{aligned}")
+    st.latex(r"\begin{aligned} w_k &\leftarrow w \\ w_k &\leftarrow w_k - \eta\, \nabla L_k(w_k) \quad "  # three lines:
+             r"\text{(E times)} \\ w &\leftarrow \sum_{k=1}^{K} \frac{n_k}{N}\, w_k \end{aligned}")  # fits at 1024 px
 
 with st.spinner("Running centralized GD, FedSGD and FedAvg (a new number of clients compiles first, about a "
                 "second)…"):

@@ -10,7 +10,7 @@
 // clickable: bool, src: URL of the plotly.js bundle}. A click on the plotting area (clickable charts) sends the clicked point in data
 // coordinates as the trigger value "click".
 
-// ui/chart.py's preload starts the same promise earlier.
+// ui/head.py's loader, in the page's HTML, starts the same promise as the page loads.
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__descentPlotly) {

@@ -11,8 +11,9 @@ contour, heatmap, surface and scatter3d, the trace types the figures use), 1.75 
 plotly.min.js's 4.8 MB. It is committed as ``static/plotly-descent.min.js`` (``make plotly-js`` rebuilds
 it) and served by Streamlit's static file serving (``server.enableStaticServing``). On a first visit
 the full build took about a second to download and evaluate before the first chart could draw
-(``make bench``, section load). Where the file is missing, the charts fall back to ``st.plotly_chart``
-and say nothing: same figures, slower redraws.
+(``make bench``, section load); the page's HTML now starts loading it as the page opens
+(``ui/head.py``), and the first chart waits for it only if it has not arrived yet. Where the file is
+missing, the charts fall back to ``st.plotly_chart`` and say nothing: same figures, slower redraws.
 """
 
 from __future__ import annotations
@@ -143,33 +144,6 @@ def plotly_react(fig: go.Figure | FigureSpec, *, key: str, config: dict | None =
     _component()(key=key, data=payload_bytes({
         "figure": figure_payload(fig), "config": config or {}, "clickable": on_click is not None, "src": src,
         "scale": display.CHART_SCALE if display.presenting() else None}), **callbacks)
-
-
-_PRELOAD = """<script>
-(() => {{  // the same promise ui/chart.js's loadPlotly waits on
-  if (window.Plotly || window.__descentPlotly) return;
-  window.__descentPlotly = new Promise((resolve, reject) => {{
-    const script = document.createElement("script");
-    script.src = new URL({src!r}, window.location.href).href;
-    script.onload = () => resolve(window.Plotly);
-    script.onerror = () => {{ window.__descentPlotly = undefined; reject(new Error("could not load plotly.js")); }};
-    document.head.appendChild(script);
-  }});
-}})();
-</script>"""
-
-
-def preload() -> None:
-    """Start loading plotly.js in the browser now: the page's first chart then does not wait for it after
-    the server's first run. app.py calls it first thing, in the sidebar, which the browser renders first.
-
-    A script in ``st.html`` (our own constant text, no user input) rather than an empty chart
-    component: the component's code is fetched and run only after Streamlit's component chunk, which
-    started the download of plotly.js ~3 s after navigation on a first visit (benchmarks/load.py).
-    """
-    src = plotly_js_url()
-    if src is not None:
-        st.html(_PRELOAD.format(src=src), unsafe_allow_javascript=True, width="content")
 
 
 def clicked(key: str) -> tuple[float, float] | None:

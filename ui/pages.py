@@ -14,24 +14,26 @@ from functools import cache
 
 import streamlit as st
 
+PAGES = (  # file, title, icon, URL path (the playground is the app's root)
+    ("pages/playground.py", "Playground", ":material/landscape:", ""),
+    ("pages/lessons.py", "Lessons", ":material/school:", "lessons"),
+    ("pages/landscape.py", "Basins & stationary points", ":material/scatter_plot:", "landscape"),
+    ("pages/oned.py", "One dimension", ":material/show_chart:", "one-dimension"),
+    ("pages/learning_rate.py", "Learning rate", ":material/speed:", "learning-rate"),
+    ("pages/race.py", "Optimizer race", ":material/sports_score:", "race"),
+    ("pages/stochastic.py", "Learning from data", ":material/casino:", "stochastic"),
+    ("pages/regularization.py", "Regularization", ":material/compress:", "regularization"),
+    ("pages/federated.py", "Federated learning", ":material/hub:", "federated"),
+    ("pages/gradients.py", "How gradients are computed", ":material/functions:", "gradients"),
+    ("pages/network.py", "A real network", ":material/neurology:", "network"),
+)
+URL_PATHS = tuple(url for *_, url in PAGES if url)  # the deep links (ui/head.py)
+
 
 @cache
 def _made() -> tuple:
-    return (
-        st.Page("pages/playground.py", title="Playground", icon=":material/landscape:", default=True),
-        st.Page("pages/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
-        st.Page("pages/landscape.py", title="Basins & stationary points", icon=":material/scatter_plot:"),
-        st.Page("pages/oned.py", title="One dimension", icon=":material/show_chart:", url_path="one-dimension"),
-        st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:", url_path="learning-rate"),
-        st.Page("pages/race.py", title="Optimizer race", icon=":material/sports_score:", url_path="race"),
-        st.Page("pages/stochastic.py", title="Learning from data", icon=":material/casino:", url_path="stochastic"),
-        st.Page("pages/regularization.py", title="Regularization", icon=":material/compress:",
-                url_path="regularization"),
-        st.Page("pages/federated.py", title="Federated learning", icon=":material/hub:", url_path="federated"),
-        st.Page("pages/gradients.py", title="How gradients are computed", icon=":material/functions:",
-                url_path="gradients"),
-        st.Page("pages/network.py", title="A real network", icon=":material/neurology:", url_path="network"),
-    )
+    return tuple(st.Page(file, title=title, icon=icon, default=not url, **({"url_path": url} if url else {}))
+                 for file, title, icon, url in PAGES)
 
 
 def fresh() -> list:
