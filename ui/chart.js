@@ -120,12 +120,14 @@ export default function (component) {
     parentElement.appendChild(gd);
     // The column can change width without a window resize (the sidebar folds, a projector's
     // resolution): follow the element itself.
+    // Only a width other than the one the figure was drawn at: the observer also reports the width the
+    // element had when it was first observed, and resizing to it redrew each chart a second time right
+    // after its first draw (~0.3-1 s on a first visit, once plotly.js was there before the figures).
     if (window.ResizeObserver) {
-      let width = 0;
       gd.__descentResize = new ResizeObserver((entries) => {
         const w = Math.round(entries[0].contentRect.width);
-        if (w !== width && w > 0 && window.Plotly && gd._fullLayout) {
-          width = w;
+        if (w !== gd.__descentWidth && w > 0 && window.Plotly && gd._fullLayout) {
+          gd.__descentWidth = w;
           const height = fittedHeight(gd, gd.layout);
           if (height !== null) gd.layout.height = height;  // resize re-lays out from gd.layout
           window.Plotly.Plots.resize(gd);
@@ -155,6 +157,7 @@ export default function (component) {
       const height = fittedHeight(gd, fig.layout);
       if (height !== null) fig.layout.height = height;
       const next = { data: fig.data, layout: fig.layout, frames: fig.frames, config: data.config || {} };
+      gd.__descentWidth = Math.round(gd.getBoundingClientRect().width); // what react lays out for
       return Plotly.react(gd, next).then(() => {
         gd.dataset.drawn = String(seq);
         if (data.clickable && !gd.__descentClick) {
