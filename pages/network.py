@@ -70,7 +70,7 @@ if not chosen:
     st.info("Pick at least one optimizer in the sidebar.", icon=":material/tune:")
     links.stop()
 
-st.latex(r"\begin{aligned} h &= \mathrm{ReLU}(x W_1 + b_1),\quad z = h W_2 + b_2 \\ "  # two lines: fits at 1024 px
+st.latex(r"\begin{aligned} h &= \mathrm{ReLU}(x W_1 + b_1) \\ z &= h W_2 + b_2 \\ "  # one rule a line: fits a phone
          r"\ell(x, y) &= -\log \frac{e^{z_y}}{\sum_k e^{z_k}} = \log\sum_k e^{z_k} - z_y \end{aligned}")
 
 runs = {}
