@@ -102,6 +102,15 @@ function scaleFigure(fig, scale) {
   scaleFonts(layout, scale.font, false);
   (fig.data || []).forEach((trace) => scaleTrace(trace, scale, false));
   (fig.frames || []).forEach((frame) => (frame.data || []).forEach((trace) => scaleTrace(trace, scale, true)));
+  // Axes that do not measure their labels (automargin off) keep room for them in fixed margins
+  // (layout.meta.axis_room px on the left and at the bottom): that room grows with the fonts.
+  const room = layout.meta && layout.meta.axis_room;
+  if (typeof room === "number" && layout.margin) {
+    const extra = Math.round(room * (scale.font - 1));
+    for (const side of ["l", "b"]) {
+      if (typeof layout.margin[side] === "number") layout.margin[side] += extra;
+    }
+  }
   (layout.shapes || []).forEach((shape) => {
     if (shape.line) shape.line.width = (typeof shape.line.width === "number" ? shape.line.width : 2) * scale.line;
   });
