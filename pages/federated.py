@@ -114,10 +114,11 @@ c = result
 budget = rounds * local_steps
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("FedAvg rounds", f"{c.fedavg.rounds:,}", help="Exchanges of weights between server and clients.")
-m2.metric("FedSGD rounds, same computation", f"{c.fedsgd.rounds:,}",
-          help="FedSGD needs one round per GD step: R·E rounds for the same client computation.")
-m3.metric("FedAvg's distance to w*", f"{c.drift:.3g}",
-          help=f"‖w_FedAvg − w*‖ after {rounds} rounds; centralized GD after {budget} steps: {c.gd_distance:.3g}.")
+m2.metric("FedSGD rounds", f"{c.fedsgd.rounds:,}",  # short labels: four metrics share a projector's width
+          help="For the same client computation: FedSGD needs one round per GD step, R·E rounds.")
+m3.metric("FedAvg's ‖w − w*‖", f"{c.drift:.3g}",
+          help=f"FedAvg's distance to w* after {rounds} rounds; centralized GD's after {budget} steps: "
+               f"{c.gd_distance:.3g}.")
 m4.metric("max |FedSGD − GD|", f"{c.fedsgd_gap:.1e}", help="Over the whole path, in either coordinate.")
 
 for run_ in (c.gd, c.fedsgd, c.fedavg):
