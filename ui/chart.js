@@ -128,10 +128,9 @@ export default function (component) {
     gd.style.width = "100%";
     parentElement.appendChild(gd);
     // The column can change width without a window resize (the sidebar folds, a projector's
-    // resolution): follow the element itself.
-    // Only a width other than the one the figure was drawn at: the observer also reports the width the
-    // element had when it was first observed, and resizing to it redrew each chart a second time right
-    // after its first draw (~0.3-1 s on a first visit, once plotly.js was there before the figures).
+    // resolution): follow the element itself, but only to a width other than the one the figure was
+    // drawn at. The observer also reports the width the element had when first observed; resizing to
+    // it redrew each chart a second time right after its first draw (~0.3-1 s of a first visit).
     if (window.ResizeObserver) {
       gd.__descentResize = new ResizeObserver((entries) => {
         const w = Math.round(entries[0].contentRect.width);

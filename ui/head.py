@@ -20,9 +20,10 @@ The bundle itself is answered here too: gzipped once per process rather than per
 Streamlit's middleware (~45 ms of the server's event loop each first visit), and cached by the
 browser for a year (its URL carries the content's hash: ``ui.chart.plotly_js_url``).
 
-Only GET requests are touched. Page HTML is held until complete and rewritten only if it has a
-``</head>``; the request's Accept-Encoding is dropped for page paths so it arrives uncompressed
-(under 8 kB). Every other response streams through unchanged.
+Only GET requests are touched: the app's root and its pages' URL paths (``ui.pages.URL_PATHS``).
+Their HTML is held until complete and rewritten only if it has a ``</head>``; the request's
+Accept-Encoding is dropped for them so it arrives uncompressed (under 8 kB). Every other response
+streams through unchanged.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ import gzip
 import json
 from functools import cache
 
+from streamlit import config
+
 from ui.chart import PLOTLY_JS, STATIC, plotly_js_url
 from ui.pages import URL_PATHS
 
-_NOT_PAGES = ("/_stcore", "/static/", "/app/static/", "/media/", "/component/")
 YEAR = 365 * 24 * 3600
 _HEAD = """<link rel="preload" as="script" href="{src}">
 <script>/* Descent (ui/head.py): plotly.js evaluated once Streamlit has asked for the page{base_note} */
@@ -88,16 +90,13 @@ def head_tags(page: str | None) -> bytes | None:
 
 def page_of(path: str, base_url: str = "") -> str | None:
     """The page a request path asks for: "" for the app's root, the URL path of a deep link, and None
-    for anything that is not a page (a file, Streamlit's own routes, an unknown path)."""
-    base = "/" + base_url.strip("/") if base_url.strip("/") else ""
-    if base and not (path == base or path.startswith(base + "/")):
+    for anything else (a file, Streamlit's own routes, an unknown path): only these get index.html."""
+    base = base_url.strip("/")
+    prefix = f"/{base}" if base else ""
+    if prefix and not (path == prefix or path.startswith(prefix + "/")):
         return None
-    rest = path[len(base):].strip("/")
-    if any(path.startswith(p) or f"{p}/" in path for p in _NOT_PAGES):
-        return None
-    if rest == "":
-        return ""
-    return rest if rest in URL_PATHS else None
+    rest = path[len(prefix):].strip("/")
+    return rest if rest == "" or rest in URL_PATHS else None
 
 
 def with_tags(html: bytes, tags: bytes) -> bytes:
@@ -125,8 +124,6 @@ class PlotlyPreload:
         if scope["type"] != "http" or scope.get("method") != "GET":
             await self.app(scope, receive, send)
             return
-        from streamlit import config
-
         base = config.get_option("server.baseUrlPath") or ""
         src = plotly_js_url()
         bundle = "/" + "/".join(p for p in (base.strip("/"), "app/static", PLOTLY_JS) if p)
