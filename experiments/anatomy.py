@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
+from optim.common import vec
 from optim.runner import Trajectory
-from optim.spec import Optimizer
+from optim.spec import Optimizer, Step, StepParts
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,18 @@ class StepAnatomy:
     gradient: np.ndarray  # ∇f(w_k), shape (2,)
     lr: float  # η_k used by this update (after the schedule)
     arrows: dict[str, np.ndarray]  # label -> displacement (2,), drawn from w_k
-    effective_step: np.ndarray | None  # per-coordinate η/(√r̂+ε) for adaptive methods, shape (2,)
+    effective_step: np.ndarray | None  # per-coordinate step size for adaptive methods, shape (2,)
+    direction: np.ndarray | None  # what effective_step multiplies: the update is -effective_step * direction
     rows: dict[str, np.ndarray]  # label -> (2,) numbers for the table
     latex: str  # the update with this step's numbers substituted
 
 
-def _vec(v: np.ndarray) -> str:
-    return rf"\begin{{pmatrix}} {v[0]:.4g} \\ {v[1]:.4g} \end{{pmatrix}}"
+def _state_before(traj: Trajectory, optimizer: Optimizer, k: int):
+    """The optimizer state update ``k`` started from: the recorded one after update ``k - 1``, or the initial."""
+    if k > 0:
+        return jax.tree.map(lambda leaf: np.asarray(leaf)[k - 1], traj.states)
+    hp = {name: jnp.float64(v) for name, v in traj.hyperparameters.items()}
+    return jax.tree.map(np.asarray, optimizer.fns.init(jnp.asarray(traj.points[0]), hp))
 
 
 def step_anatomy(traj: Trajectory, optimizer: Optimizer, k: int) -> StepAnatomy:
@@ -48,50 +56,19 @@ def step_anatomy(traj: Trajectory, optimizer: Optimizer, k: int) -> StepAnatomy:
         raise ValueError(f"the update index must be from 0 to {traj.steps - 1}, got {k}")
     hp, t = traj.hyperparameters, k + 1
     w, w_next, g, lr = traj.points[k], traj.points[k + 1], traj.grads[k], float(traj.lr[k])
-    state = type(traj.states)(*(np.asarray(leaf)[k] for leaf in traj.states))
+    state = jax.tree.map(lambda leaf: np.asarray(leaf)[k], traj.states)
     delta = w_next - w
     arrows = {"−η∇f (plain GD step)": -lr * g}
     rows = {"wₖ": w, "∇f(wₖ)": g}  # Unicode subscripts: a table cell shows text, not LaTeX
-    effective = None
-    name = optimizer.code_name
-    head = rf"\Delta w = w_{{k+1}} - w_k = {_vec(delta)}"
-    if name == "sgd":
-        if hp["momentum"] > 0:
-            arrows["−η·b (velocity)"] = -lr * state.momentum_buffer
-            rows["momentum buffer b"] = state.momentum_buffer
-            body = rf"b = {_vec(state.momentum_buffer)}, \quad \Delta w = -\eta\, d = -{lr:.4g}\, d"
-        else:
-            body = rf"\Delta w = -\eta\, \nabla f = -{lr:.4g} \cdot {_vec(g)}"
-    elif name == "adagrad":
-        clr = lr / (1.0 + k * hp["lr_decay"])
-        effective = clr / (np.sqrt(state.sum_sq) + hp["eps"])
-        rows["accumulated g² (r)"] = state.sum_sq
-        body = rf"\frac{{\tilde\eta}}{{\sqrt{{r}} + \epsilon}} = {_vec(effective)}"
-    elif name == "rmsprop":
-        var = state.square_avg - state.grad_avg**2 if hp["centered"] else state.square_avg
-        effective = lr / (np.sqrt(var) + hp["eps"])
-        rows["mean g² (r)"] = state.square_avg
-        if hp["momentum"] > 0:
-            arrows["−η·b (velocity)"] = -lr * state.momentum_buffer
-            rows["momentum buffer b"] = state.momentum_buffer
-        body = rf"\frac{{\eta}}{{\sqrt{{\tilde r}} + \epsilon}} = {_vec(effective)}"
-    elif name in ("adam", "adamw"):
-        s_hat = state.exp_avg / (1.0 - hp["beta1"] ** t)
-        second = state.max_exp_avg_sq if hp["amsgrad"] else state.exp_avg_sq
-        r_hat = second / (1.0 - hp["beta2"] ** t)
-        effective = lr / (np.sqrt(r_hat) + hp["eps"])
-        arrows["−η·ŝ (first moment)"] = -lr * s_hat
-        rows["ŝ (bias-corrected mean)"] = s_hat
-        rows["r̂ (bias-corrected g²)"] = r_hat
-        body = (rf"\frac{{\eta}}{{\sqrt{{\hat r}} + \epsilon}} = {_vec(effective)} \\ "
-                rf"\Delta w = -\frac{{\eta}}{{\sqrt{{\hat r}} + \epsilon}} \odot \hat s")
-    else:
-        body = ""
-    if effective is not None:
-        rows["effective step η/(√r̂+ε)"] = effective
+    head = rf"\Delta w = w_{{k+1}} - w_k = {vec(delta)}"
+    parts = optimizer.explain(Step(_state_before(traj, optimizer, k), state, hp, lr, g, w, t)) \
+        if optimizer.explain is not None else StepParts({}, {})
+    arrows.update(parts.arrows)
+    rows.update(parts.rows)
+    effective, body = parts.effective, parts.body
     arrows["Δw (actual update)"] = delta
     rows["Δw"] = delta
     rows["wₖ₊₁"] = w_next
     lines = [rf"k = {k}", *([body] if body else []), head]
     latex = r"\begin{gathered}" + r" \\ ".join(lines) + r"\end{gathered}"
-    return StepAnatomy(k, w, w_next, g, lr, arrows, effective, rows, latex)
+    return StepAnatomy(k, w, w_next, g, lr, arrows, effective, parts.direction, rows, latex)

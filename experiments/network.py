@@ -33,16 +33,19 @@ from jax import lax
 from jax.flatten_util import ravel_pytree
 
 import surfaces  # noqa: F401  (switches float64 on before anything traces)
-from optim import get_optimizer
+from optim import OPTIMIZERS, get_optimizer
 from optim.schedules import get_schedule
 from optim.stochastic import Batching, Runs, epoch_capacity, epoch_updates, resolve_steps
 from surfaces.datasets import digits_data
 
 LAYERS = (64, 128, 10)
-RACE_OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
-# A learning rate that trains each of them well in 20 epochs of batch 32 (checked on seed 0).
-DEFAULT_LR = {"gd": 0.1, "sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "rmsprop": 0.001,
-              "adam": 0.001, "adamw": 0.001}
+# Every registered rule trains the network ("sgd" at its defaults is "gd", so the race lists the course's name).
+RACE_OPTIMIZERS = tuple(name for name in OPTIMIZERS if name != "sgd")
+# A learning rate that trains each of them well in 20 epochs of batch 32 (checked on seed 0: a sweep of
+# 1e-4 to 1 gave test accuracy >= 0.96 at these for all but Rprop, whose sign test sees mini-batch noise: 0.93).
+DEFAULT_LR = {"gd": 0.1, "sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "asgd": 0.1, "adagrad": 0.01,
+              "adadelta": 1.0, "rmsprop": 0.001, "rprop": 0.005, "adam": 0.001, "adamw": 0.001, "adamax": 0.002,
+              "nadam": 0.002, "radam": 0.002, "lion": 0.0005}
 METRICS = ("test_loss", "test_accuracy", "train_accuracy")
 DTYPES = ("float64", "float32")
 MAX_EPOCHS = 500  # every epoch keeps a copy of the 9,610 weights (for the landscape's path)

@@ -284,18 +284,21 @@ def eq35_path(gradient, start, eta: float, lam: float, steps: int) -> np.ndarray
     return np.array(out)
 
 
-def torch_weight_decay(optimizer: Optimizer, lam: float) -> str:
-    """One sentence: how torch's ``weight_decay`` of ``optimizer`` relates to the penalty λ‖w‖²."""
+def torch_weight_decay(optimizer: Optimizer, lam: float, hp: Mapping[str, float] | None = None) -> str:
+    """One sentence: how ``optimizer``'s ``weight_decay`` (with the values ``hp``) relates to the penalty λ‖w‖²."""
     wd = 2.0 * check_lambda(lam)
-    names = {h.name for h in optimizer.hyperparameters}
-    if "weight_decay" not in names:
+    reading = optimizer.decay_reading(hp)
+    if reading is None:
         return f"{optimizer.title} has no weight decay: λ enters as the penalty λ‖w‖² in the loss."
-    if optimizer.code_name == "adamw":
-        return (f"AdamW's weight_decay is decoupled: it multiplies w by (1 − η·wd) outside Adam's scaling, "
-                f"Eq. 3.5's shrink factor with wd = 2λ = {wd:g}, but not the penalty λ‖w‖², whose gradient 2λw "
-                "Adam would rescale like any other gradient.")
+    if reading == "decoupled":
+        return (f"{optimizer.title}'s weight_decay is decoupled: it multiplies w by (1 − η·wd) outside the "
+                f"optimizer's own scaling, Eq. 3.5's shrink factor with wd = 2λ = {wd:g}, but not the penalty "
+                "λ‖w‖², whose gradient 2λw the optimizer would rescale like any other gradient.")
+    switch = (" (its decoupled_weight_decay switch gives AdamW's reading instead)"
+              if "decoupled_weight_decay" in optimizer.defaults() else "")
     return (f"torch.optim's weight_decay adds wd·w to the gradient, so the same optimizer with weight_decay = 2λ = "
-            f"{wd:g} and no penalty walks the same path as the penalty λ‖w‖² (checked in the tests, step for step).")
+            f"{wd:g} and no penalty walks the same path as the penalty λ‖w‖² (checked in the tests, step for step)"
+            f"{switch}.")
 
 
 # ---------------------------------------------------------------------------------------------- generalization

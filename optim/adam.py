@@ -7,9 +7,10 @@ rule, implemented here, is ``s = beta1 * s + (1 - beta1) * dw`` (Kingma and Ba, 
 from typing import NamedTuple
 
 import jax.numpy as jnp
+import numpy as np
 
-from optim.common import eps, flag, lerp, lr, tmap, tmap_unzip, weight_decay
-from optim.spec import Hyperparameter, Optimizer, OptimizerFns
+from optim.common import EFFECTIVE, eps, flag, lerp, lr, tmap, tmap_unzip, vec, weight_decay
+from optim.spec import Hyperparameter, Optimizer, OptimizerFns, Step, StepParts
 
 
 class AdamState(NamedTuple):
@@ -48,7 +49,22 @@ def _make_update(decoupled: bool):
     return update
 
 
-def _betas():
+def _explain(s: Step) -> StepParts:
+    hp, lr, after = s.hp, s.lr, s.after
+    s_hat = after.exp_avg / (1.0 - hp["beta1"] ** s.t)
+    second = after.max_exp_avg_sq if hp["amsgrad"] else after.exp_avg_sq
+    r_hat = second / (1.0 - hp["beta2"] ** s.t)
+    effective = lr / (np.sqrt(r_hat) + hp["eps"])
+    return StepParts(
+        {"−η·ŝ (first moment)": -lr * s_hat}, {"ŝ (bias-corrected mean)": s_hat, "r̂ (bias-corrected g²)": r_hat,
+                                             EFFECTIVE: effective},
+        effective, s_hat,
+        rf"\frac{{\eta}}{{\sqrt{{\hat r}} + \epsilon}} = {vec(effective)} \\ "
+        rf"\Delta w = -\frac{{\eta}}{{\sqrt{{\hat r}} + \epsilon}} \odot \hat s")
+
+
+def betas(beta2: float = 0.999):
+    """Adam's (beta1, beta2), given on the command line as one pair: --betas 0.9,0.999."""
     return (
         Hyperparameter(
             "beta1", "first-moment decay", r"\beta_1", 0.9,
@@ -56,7 +72,7 @@ def _betas():
             low=0.0, high=1.0, high_open=True, ui_high=0.999, cli="betas",
         ),
         Hyperparameter(
-            "beta2", "second-moment decay", r"\beta_2", 0.999,
+            "beta2", "second-moment decay", r"\beta_2", beta2,
             "Memory of the squared-gradient average (the RMSprop part).",
             low=0.0, high=1.0, high_open=True, ui_high=0.999, cli="betas",
         ),
@@ -81,19 +97,23 @@ w_t &\leftarrow %s - \eta\, \frac{\hat s_t}{\sqrt{\hat r_t} + \epsilon}
 ADAM = Optimizer(
     name="adam",
     title="Adam",
-    hyperparameters=(lr(1e-3), *_betas(), eps(1e-8), weight_decay(), _AMSGRAD),
+    hyperparameters=(lr(1e-3), *betas(), eps(1e-8), weight_decay(), _AMSGRAD),
     fns=OptimizerFns(_init, _make_update(decoupled=False)),
     update_latex=_ADAM_LATEX % (r"+ \lambda w_{t-1}", r"w_{t-1}"),
     reference="torch.optim.Adam; Kingma and Ba (2014), arXiv:1412.6980; Reddi et al. (2018) for AMSGrad.",
     summary="Momentum on the gradient plus RMSprop's per-coordinate scaling, both bias-corrected.",
+    explain=_explain,
+    scale_free=True,
 )
 
 ADAMW = Optimizer(
     name="adamw",
     title="AdamW",
-    hyperparameters=(lr(1e-3), *_betas(), eps(1e-8), weight_decay(1e-2, decoupled=True), _AMSGRAD),
+    hyperparameters=(lr(1e-3), *betas(), eps(1e-8), weight_decay(1e-2, decoupled=True), _AMSGRAD),
     fns=OptimizerFns(_init, _make_update(decoupled=True)),
     update_latex=_ADAM_LATEX % ("", r"(1-\eta\lambda)\, w_{t-1}"),
     reference="torch.optim.AdamW; Loshchilov and Hutter (2019), Decoupled Weight Decay Regularization.",
     summary="Adam whose weight decay shrinks the weights directly instead of entering the gradient.",
+    explain=_explain,
+    scale_free=True,
 )

@@ -8,9 +8,10 @@ adds the old accumulator twice; the rule implemented here is the intended
 from typing import NamedTuple
 
 import jax.numpy as jnp
+import numpy as np
 
-from optim.common import eps, flag, lerp, lr, tmap, tmap_unzip, weight_decay
-from optim.spec import Hyperparameter, Optimizer, OptimizerFns
+from optim.common import EFFECTIVE, eps, flag, lerp, lr, tmap, tmap_unzip, vec, weight_decay
+from optim.spec import Hyperparameter, Optimizer, OptimizerFns, Step, StepParts
 
 
 class AdagradState(NamedTuple):
@@ -28,6 +29,15 @@ def _adagrad_update(grads, state, params, hp, t):
 
     new_params, new_sum = tmap_unzip(one, 2, grads, state.sum_sq, params)
     return new_params, AdagradState(new_sum)
+
+
+def _adagrad_explain(s: Step) -> StepParts:
+    hp, lr, g = s.hp, s.lr, s.g
+    clr = lr / (1.0 + (s.t - 1) * hp["lr_decay"])
+    effective = clr / (np.sqrt(s.after.sum_sq) + hp["eps"])
+    rows = {"accumulated g² (r)": s.after.sum_sq, EFFECTIVE: effective}
+    return StepParts({}, rows, effective, g + hp["weight_decay"] * s.w,
+                     rf"\frac{{\tilde\eta}}{{\sqrt{{r}} + \epsilon}} = {vec(effective)}")
 
 
 ADAGRAD = Optimizer(
@@ -58,6 +68,8 @@ w_t &\leftarrow w_{t-1} - \tilde\eta_t\, \frac{g_t}{\sqrt{r_t} + \epsilon}
 \end{aligned}""",
     reference="torch.optim.Adagrad; Duchi, Hazan and Singer (2011), JMLR 12.",
     summary="Divides each coordinate's step by the root of its accumulated squared gradients.",
+    explain=_adagrad_explain,
+    scale_free=True,
 )
 
 
@@ -93,6 +105,20 @@ def _rmsprop_update(grads, state, params, hp, t):
         one, 4, grads, state.square_avg, state.grad_avg, state.momentum_buffer, params
     )
     return new_params, RMSpropState(sq, ga, buf)
+
+
+def _rmsprop_explain(s: Step) -> StepParts:
+    hp, lr, after = s.hp, s.lr, s.after
+    var = after.square_avg - after.grad_avg**2 if hp["centered"] else after.square_avg
+    effective = lr / (np.sqrt(var) + hp["eps"])
+    rows, arrows = {"mean g² (r)": after.square_avg, EFFECTIVE: effective}, {}
+    direction = s.g + hp["weight_decay"] * s.w
+    if hp["momentum"] > 0:
+        arrows["−η·b (velocity)"] = -lr * after.momentum_buffer
+        rows["momentum buffer b"] = after.momentum_buffer
+        effective, direction = np.full(2, lr), after.momentum_buffer
+    return StepParts(arrows, rows, effective, direction,
+                     rf"\frac{{\eta}}{{\sqrt{{\tilde r}} + \epsilon}} = {vec(lr / (np.sqrt(var) + hp['eps']))}")
 
 
 RMSPROP = Optimizer(
@@ -132,4 +158,66 @@ w_t &\leftarrow w_{t-1} - \eta\, b_t \quad \Bigl(w_t \leftarrow w_{t-1} - \eta \
 \end{aligned}""",
     reference="torch.optim.RMSprop; Hinton (2012), Neural Networks for Machine Learning, Lecture 6a.",
     summary="Adagrad with a leaky (exponentially weighted) average, so the step size does not die out.",
+    explain=_rmsprop_explain,
+    scale_free=True,
+)
+
+
+class AdadeltaState(NamedTuple):
+    square_avg: object  # running average of g², r
+    acc_delta: object  # running average of the squared updates, Δ
+
+
+def _adadelta_update(grads, state, params, hp, t):
+    rho = hp["rho"]
+
+    def one(g, sq, acc, p):
+        g = g + hp["weight_decay"] * p
+        sq = sq * rho + (1.0 - rho) * g * g
+        delta = jnp.sqrt(acc + hp["eps"]) / jnp.sqrt(sq + hp["eps"]) * g
+        acc = acc * rho + (1.0 - rho) * delta * delta
+        return p + (-hp["lr"]) * delta, sq, acc
+
+    new_params, sq, acc = tmap_unzip(one, 3, grads, state.square_avg, state.acc_delta, params)
+    return new_params, AdadeltaState(sq, acc)
+
+
+def _adadelta_explain(s: Step) -> StepParts:
+    hp = s.hp
+    ratio = np.sqrt(s.before.acc_delta + hp["eps"]) / np.sqrt(s.after.square_avg + hp["eps"])
+    effective = s.lr * ratio
+    rows = {"mean g² (r)": s.after.square_avg, "mean Δ² before (Δ)": s.before.acc_delta,
+            "effective step η√(Δ+ε)/√(r+ε)": effective}
+    return StepParts({}, rows, effective, s.g + hp["weight_decay"] * s.w,
+                     rf"\eta\, \frac{{\sqrt{{\Delta_{{t-1}} + \epsilon}}}}{{\sqrt{{r_t + \epsilon}}}} = "
+                     rf"{vec(effective)}")
+
+
+ADADELTA = Optimizer(
+    name="adadelta",
+    title="Adadelta",
+    hyperparameters=(
+        lr(1.0),
+        Hyperparameter(
+            "rho", "smoothing constant", r"\rho", 0.9,
+            "How much of the old averages (of g² and of the squared updates) is kept each step.",
+            low=0.0, high=1.0, ui_high=0.999,
+        ),
+        eps(1e-6),
+        weight_decay(),
+    ),
+    fns=OptimizerFns(
+        lambda params, hp: AdadeltaState(tmap(jnp.zeros_like, params), tmap(jnp.zeros_like, params)),
+        _adadelta_update,
+    ),
+    update_latex=r"""\begin{aligned}
+g_t &\leftarrow \nabla f(w_{t-1}) + \lambda w_{t-1} \\
+r_t &\leftarrow \rho\, r_{t-1} + (1-\rho)\, g_t \odot g_t \\
+d_t &\leftarrow \frac{\sqrt{\Delta_{t-1} + \epsilon}}{\sqrt{r_t + \epsilon}} \odot g_t \\
+\Delta_t &\leftarrow \rho\, \Delta_{t-1} + (1-\rho)\, d_t \odot d_t \\
+w_t &\leftarrow w_{t-1} - \eta\, d_t
+\end{aligned}""",
+    reference="torch.optim.Adadelta; Zeiler (2012), ADADELTA: An Adaptive Learning Rate Method, arXiv:1212.5701.",
+    summary="RMSprop whose step size is the running RMS of its own past updates: units match, η = 1 works.",
+    explain=_adadelta_explain,
 )

@@ -40,6 +40,61 @@ def _all_hyperparameters() -> dict[str, Hyperparameter]:
     return seen
 
 
+def _flag_help(name: str) -> str:
+    """The declared help of a knob; where optimizers mean different things by one name (RMSprop's and ASGD's
+    alpha), each one's, with its optimizer."""
+    meanings: dict[str, list[str]] = {}
+    for opt in OPTIMIZERS.values():
+        for h in opt.hyperparameters:
+            if h.name == name and opt.base is None:
+                meanings.setdefault(f"{h.help} ({h.latex})" if not h.flag else h.help, []).append(opt.title)
+    if len(meanings) == 1:
+        return next(iter(meanings))
+    return "; ".join(f"{', '.join(titles)}: {text}" for text, titles in meanings.items())
+
+
+def _pairs() -> dict[str, tuple[str, str]]:
+    """Knobs that torch takes as one pair, given on the command line as ``--betas 0.9,0.999``: flag -> names."""
+    groups: dict[str, list[str]] = {}
+    for h in _all_hyperparameters().values():
+        if h.cli is not None and h.name not in groups.setdefault(h.cli, []):
+            groups[h.cli].append(h.name)
+    assert all(len(names) == 2 for names in groups.values()), groups
+    return {flag: tuple(names) for flag, names in groups.items()}
+
+
+def add_optimizer_flags(parser) -> None:
+    """Every optimizer's knobs as flags, generated from the declarations (``run`` and ``train`` alike)."""
+    for h in _all_hyperparameters().values():
+        if h.cli is not None:
+            continue
+        flag = "--" + h.name.replace("_", "-")
+        if h.flag:
+            parser.add_argument(flag, action="store_true", default=None, help=_flag_help(h.name))
+        else:
+            parser.add_argument(flag, help=_flag_help(h.name))
+    for pair, names in _pairs().items():
+        users = [o.title for o in OPTIMIZERS.values() if o.base is None and names[0] in o.defaults()]
+        parser.add_argument("--" + pair.replace("_", "-"), help=f"{names[0]},{names[1]} for {', '.join(users)}")
+
+
+def given_hyperparameters(args) -> dict[str, float]:
+    """The knobs given on the command line (flags as 1.0), by declared name; pairs split."""
+    given: dict[str, float] = {}
+    for h in _all_hyperparameters().values():
+        if h.cli is not None:
+            continue
+        raw = getattr(args, h.name)
+        if raw is None:
+            continue
+        given[h.name] = 1.0 if h.flag else _finite(raw, "--" + h.name.replace("_", "-"))
+    for pair, (first, second) in _pairs().items():
+        raw = getattr(args, pair)
+        if raw is not None:
+            given[first], given[second] = _pair(raw, "--" + pair.replace("_", "-"))
+    return given
+
+
 def _finite(text: str, what: str) -> float:
     try:
         value = float(text)
@@ -93,15 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--gradient", help="how the gradient is computed: reverse (default, backpropagation), forward "
                      "(forward-mode AD), fd-forward or fd-central (finite differences); recorded when given")
     run.add_argument("--fd-step", help="finite-difference step h (default 1.5e-8 forward, 6e-6 central)")
-    for h in _all_hyperparameters().values():
-        if h.cli == "betas":
-            continue
-        flag = "--" + h.name.replace("_", "-")
-        if h.flag:
-            run.add_argument(flag, action="store_true", default=None, help=h.help)
-        else:
-            run.add_argument(flag, help=f"{h.help} ({h.latex})")
-    run.add_argument("--betas", help="beta1,beta2 for Adam/AdamW")
+    add_optimizer_flags(run)
     for p in _all_schedule_parameters().values():
         run.add_argument("--" + p.name.replace("_", "-"), help=f"schedule parameter: {p.help} ({p.latex})")
     _add_train_parser(sub)
@@ -122,20 +169,6 @@ def _given_schedule_parameters(args) -> dict[str, float]:
         for name in _all_schedule_parameters()
         if getattr(args, name) is not None
     }
-
-
-def _given_hyperparameters(args) -> dict[str, float]:
-    given: dict[str, float] = {}
-    for h in _all_hyperparameters().values():
-        if h.cli == "betas":
-            continue
-        raw = getattr(args, h.name)
-        if raw is None:
-            continue
-        given[h.name] = 1.0 if h.flag else _finite(raw, "--" + h.name.replace("_", "-"))
-    if args.betas is not None:
-        given["beta1"], given["beta2"] = _pair(args.betas, "--betas")
-    return given
 
 
 def _surface(args):
@@ -199,7 +232,7 @@ def run_command(args) -> dict:
     if args.epochs is not None and args.steps is not None:
         raise UsageError("give either --steps or --epochs, not both")
     steps = _whole(args.steps if args.steps is not None else "100", "--steps", 0, MAX_STEPS)
-    hp, sp = _given_hyperparameters(args), _given_schedule_parameters(args)
+    hp, sp = given_hyperparameters(args), _given_schedule_parameters(args)
     if data_flags and (args.gradient is not None or fd_step is not None):
         raise UsageError("--gradient and --fd-step apply to full-gradient runs; mini-batches use reverse-mode AD")
     if data_flags:
@@ -284,15 +317,7 @@ def _add_train_parser(sub) -> None:
     train.add_argument("--dtype", default="float64",
                        help="float64 (default: the updates equal torch.optim's to 1e-8) or float32 "
                             "(PyTorch's default precision, about twice as fast)")
-    for h in _all_hyperparameters().values():  # the same generated optimizer flags as ``run``
-        if h.cli == "betas":
-            continue
-        flag = "--" + h.name.replace("_", "-")
-        if h.flag:
-            train.add_argument(flag, action="store_true", default=None, help=h.help)
-        else:
-            train.add_argument(flag, help=f"{h.help} ({h.latex})")
-    train.add_argument("--betas", help="beta1,beta2 for Adam/AdamW")
+    add_optimizer_flags(train)  # the same generated optimizer flags as ``run``
 
 
 def train_command(args) -> dict:
@@ -311,7 +336,7 @@ def train_command(args) -> dict:
         raise UsageError(f"--dtype must be {' or '.join(DTYPES)}, got {args.dtype!r}")
     epochs = _whole(args.epochs, "--epochs", 0, MAX_EPOCHS)
     batch_size = _whole(args.batch_size, "--batch-size", 1, None)
-    hp = _given_hyperparameters(args)
+    hp = given_hyperparameters(args)
     try:
         run = train_network(optimizer.name, hp, epochs, batch_size, int(args.seed), dtype=args.dtype)
     except ValueError as exc:

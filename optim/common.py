@@ -5,6 +5,8 @@ import jax.numpy as jnp
 
 from optim.spec import Hyperparameter
 
+EFFECTIVE = "effective step η/(√r̂+ε)"  # the anatomy's row for an adaptive method's per-coordinate step size
+
 
 def tmap(fn, *trees):
     return jax.tree.map(fn, *trees)
@@ -42,7 +44,8 @@ def weight_decay(default: float = 0.0, decoupled: bool = False) -> Hyperparamete
         if decoupled
         else "L2 penalty λ: adds λ·w to the gradient (the course's ℓ2 regularizer with λ/2)."
     )
-    return Hyperparameter("weight_decay", "weight decay", r"\lambda", default, text, low=0.0, ui_high=1.0)
+    return Hyperparameter("weight_decay", "weight decay", r"\lambda", default, text, low=0.0, ui_high=1.0,
+                          decoupled=decoupled)
 
 
 def eps(default: float) -> Hyperparameter:
@@ -51,3 +54,8 @@ def eps(default: float) -> Hyperparameter:
         "Added to the denominator so a tiny second moment cannot blow the step up.",
         low=0.0, ui_low=1e-12, ui_high=1e-1, log=True,
     )
+
+
+def vec(v) -> str:
+    """A 2-vector as a KaTeX column, four significant digits (the anatomy's numbers)."""
+    return rf"\begin{{pmatrix}} {v[0]:.4g} \\ {v[1]:.4g} \end{{pmatrix}}"

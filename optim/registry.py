@@ -1,12 +1,16 @@
-"""The explicit optimizer registry: torch.optim's names plus the course's aliases."""
+"""The explicit optimizer registry: torch.optim's names plus the course's aliases, then Lion (optax's)."""
 
 from optim.adam import ADAM, ADAMW
-from optim.adaptive import ADAGRAD, RMSPROP
-from optim.sgd import GD, MOMENTUM, NESTEROV, SGD
+from optim.adam_variants import ADAMAX, NADAM, RADAM
+from optim.adaptive import ADADELTA, ADAGRAD, RMSPROP
+from optim.sgd import ASGD, GD, MOMENTUM, NESTEROV, SGD
+from optim.sign import LION, RPROP
 from optim.spec import Optimizer
 
 OPTIMIZERS: dict[str, Optimizer] = {
-    o.name: o for o in (GD, MOMENTUM, NESTEROV, SGD, ADAGRAD, RMSPROP, ADAM, ADAMW)
+    o.name: o
+    for o in (GD, MOMENTUM, NESTEROV, SGD, ASGD, ADAGRAD, ADADELTA, RMSPROP, RPROP, ADAM, ADAMW, ADAMAX, NADAM,
+              RADAM, LION)
 }
 
 

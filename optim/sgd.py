@@ -3,9 +3,10 @@
 from typing import NamedTuple
 
 import jax.numpy as jnp
+import numpy as np
 
-from optim.common import flag, lr, tmap, tmap_unzip, weight_decay
-from optim.spec import Hyperparameter, Optimizer, OptimizerFns
+from optim.common import flag, lr, tmap, tmap_unzip, vec, weight_decay
+from optim.spec import Hyperparameter, Optimizer, OptimizerFns, Step, StepParts
 
 
 class SGDState(NamedTuple):
@@ -31,6 +32,23 @@ def _update(grads, state, params, hp, t):
 
     new_params, new_buf = tmap_unzip(one, 2, grads, state.momentum_buffer, params)
     return new_params, SGDState(new_buf)
+
+
+def _explain(s: Step) -> StepParts:
+    hp, lr = s.hp, s.lr
+    g = s.g + hp["weight_decay"] * s.w
+    step = np.full(2, lr)
+    if hp["momentum"] <= 0:
+        return StepParts({}, {}, step, g, rf"\Delta w = -\eta\, \nabla f = -{lr:.4g} \cdot {vec(g)}")
+    b = s.after.momentum_buffer
+    arrows, rows = {"−η·b (velocity)": -lr * b}, {"momentum buffer b": b}
+    if not hp["nesterov"]:
+        return StepParts(arrows, rows, step, b, rf"b = {vec(b)}, \quad \Delta w = -\eta\, b = -{lr:.4g}\, b")
+    d = g + hp["momentum"] * b
+    arrows["−η·(g + μb) (look-ahead)"] = -lr * d
+    rows["look-ahead direction g + μb"] = d
+    return StepParts(arrows, rows, step, d,
+                     rf"b = {vec(b)}, \quad \Delta w = -\eta\, (g + \mu b) = -{lr:.4g}\, {vec(d)}")
 
 
 def _checks(hp):
@@ -72,6 +90,7 @@ w_t &\leftarrow w_{t-1} - \eta\, d_t
     reference="torch.optim.SGD; Sutskever et al. (2013), On the importance of initialization and momentum.",
     summary="Step against the gradient; momentum accumulates past steps into a velocity.",
     checks=_checks,
+    explain=_explain,
 )
 
 # The course's names show the course's rule and only the knobs it has; the rest keep torch's
@@ -102,4 +121,80 @@ b_t &\leftarrow \mu\, b_{t-1} + g_t \quad (b_0 = 0) \\
 w_t &\leftarrow w_{t-1} - \eta\, (g_t + \mu\, b_t)
 \end{aligned}""",
     momentum=0.9, nesterov=1.0,
+)
+
+
+class ASGDState(NamedTuple):
+    eta: object  # the decayed step size eta_t, one scalar per parameter tensor (as torch keeps it)
+    mu: object  # the averaging weight mu_t, one scalar per parameter tensor
+    ax: object  # the averaged iterate
+
+
+def _asgd_init(params, hp):
+    scalar = lambda p, v: jnp.full((), v, jnp.result_type(p))  # noqa: E731
+    # eta_1 is the learning rate of the first step (torch sets it then, after any scheduler): 0 marks it unset.
+    return ASGDState(tmap(lambda p: scalar(p, 0.0), params), tmap(lambda p: scalar(p, 1.0), params),
+                     tmap(jnp.zeros_like, params))
+
+
+def _asgd_update(grads, state, params, hp, t):
+    lambd, lr_t = hp["lambd"], hp["lr"]
+
+    def one(g, eta, mu, ax, p):
+        eta = jnp.where(t == 1, lr_t, eta)
+        g = g + hp["weight_decay"] * p
+        p = p * (1.0 - lambd * eta)
+        p = p + (-eta) * g
+        ax = jnp.where(mu != 1.0, ax + (p - ax) * mu, p)
+        # the next step's eta and mu, from this step's count and learning rate (torch's order)
+        eta = lr_t / ((1.0 + lambd * lr_t * t) ** hp["alpha"])
+        mu = 1.0 / jnp.maximum(1.0, t - hp["t0"])
+        return p, eta, mu, ax
+
+    new_params, eta, mu, ax = tmap_unzip(one, 4, grads, state.eta, state.mu, state.ax, params)
+    return new_params, ASGDState(eta, mu, ax)
+
+
+def _asgd_explain(s: Step) -> StepParts:
+    eta = s.lr if s.t == 1 else float(s.before.eta)
+    decay = -s.hp["lambd"] * eta * s.w
+    rows = {"ηₜ (decayed step size)": np.full(2, eta), "averaged iterate w̄": s.after.ax}
+    g = s.g + s.hp["weight_decay"] * s.w
+    return StepParts({"−κ·ηₜ·w (decay term)": decay, "−ηₜ∇f (decayed step)": -eta * g},
+                     rows, np.full(2, eta), g + s.hp["lambd"] * s.w,
+                     rf"\eta_t = \frac{{\eta}}{{(1 + \kappa\eta (t-1))^{{\alpha}}}} = {eta:.4g}, \quad "
+                     rf"\bar w = {vec(s.after.ax)}")
+
+
+ASGD = Optimizer(
+    name="asgd",
+    title="ASGD (averaged SGD)",
+    hyperparameters=(
+        lr(1e-2),
+        Hyperparameter(
+            "lambd", "decay term", r"\kappa", 1e-4,
+            "Shrinks the weights by (1 − κ·ηₜ) each step, and sets how fast ηₜ decays.",
+            low=0.0, ui_low=1e-6, ui_high=1.0, log=True,
+        ),
+        Hyperparameter(
+            "alpha", "step-size power", r"\alpha", 0.75,
+            "ηₜ = η / (1 + κ η t)^α: the power of the step size's decay.", low=0.0, ui_high=2.0,
+        ),
+        Hyperparameter(
+            "t0", "averaging starts", r"t_0", 1e6,
+            "The step after which the averaged iterate w̄ starts to average (before it, w̄ is the current point).",
+            low=0.0, ui_low=1.0, ui_high=1e6, log=True,
+        ),
+        weight_decay(),
+    ),
+    fns=OptimizerFns(_asgd_init, _asgd_update),
+    update_latex=r"""\begin{aligned}
+g_t &\leftarrow \nabla f(w_{t-1}) + \lambda w_{t-1} \\
+w_t &\leftarrow (1 - \kappa \eta_t)\, w_{t-1} - \eta_t\, g_t \\
+\bar w_t &\leftarrow \bar w_{t-1} + \mu_t (w_t - \bar w_{t-1}) \\
+\eta_{t+1} &\leftarrow \eta \,/\, (1 + \kappa\, \eta\, t)^{\alpha}, \qquad \mu_{t+1} \leftarrow 1 / \max(1,\ t - t_0)
+\end{aligned}""",
+    reference="torch.optim.ASGD; Polyak and Juditsky (1992), Acceleration of Stochastic Approximation by Averaging.",
+    summary="SGD with a slowly decaying step size, keeping a running average w̄ of the iterates (Polyak averaging).",
+    explain=_asgd_explain,
 )

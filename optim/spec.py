@@ -34,6 +34,7 @@ class Hyperparameter:
     log: bool = False  # slider on a log scale
     flag: bool = False  # boolean switch
     cli: str | None = None  # the CLI flag when it differs from --name (e.g. betas)
+    decoupled: bool = False  # weight decay only: it shrinks w apart from the gradient (AdamW's reading)
 
     def check(self, value: float) -> str | None:
         """``None`` when ``value`` is valid, otherwise one sentence saying what is allowed."""
@@ -48,6 +49,31 @@ class Hyperparameter:
             op = "<" if self.high_open else "<="
             return f"{self.name} ({self.label}) must be {op} {self.high:g}, got {value:g}"
         return None
+
+
+class Step(NamedTuple):
+    """One recorded update, as an optimizer's ``explain`` reads it (NumPy; states shaped like the optimizer's)."""
+
+    before: object  # the optimizer state before the update
+    after: object  # and after it
+    hp: Mapping[str, float]
+    lr: float  # eta_t, the schedule applied
+    g: object  # the gradient at w_k, shape (2,)
+    w: object  # w_k, shape (2,)
+    t: int  # the 1-based step count
+
+
+class StepParts(NamedTuple):
+    """What an optimizer's own rule contributes to the anatomy of one update (``experiments/anatomy.py``).
+
+    Arrays are NumPy, shape (2,): the recorded run's numbers, nothing recomputed on a device.
+    """
+
+    arrows: dict  # label -> displacement from w_k, drawn beside -eta*grad and the actual update
+    rows: dict  # label -> numbers for the table
+    effective: object = None  # per-coordinate step size, shape (2,): the update is -effective * direction
+    direction: object = None  # what the effective step multiplies (the gradient, a moment, a sign)
+    body: str = ""  # LaTeX with this step's numbers
 
 
 class OptimizerFns(NamedTuple):
@@ -76,6 +102,10 @@ class Optimizer:
     checks: Callable[[Mapping[str, float]], str | None] = lambda hp: None  # cross-parameter rules
     base: str | None = None  # for an alias, the optimizer whose code it runs
     fixed: tuple[str, ...] = ()  # hyperparameters a person does not set here: they keep their default
+    # explain(Step) -> StepParts: the update's parts from the recorded state before and after it, for the
+    # anatomy of a step.
+    explain: Callable | None = None
+    scale_free: bool = False  # steps about eta per coordinate whatever the gradient's size (adaptive, sign)
 
     @property
     def code_name(self) -> str:
@@ -85,6 +115,17 @@ class Optimizer:
     def knobs(self) -> tuple[Hyperparameter, ...]:
         """The hyperparameters the app shows as controls (an alias may hold the others at their default)."""
         return tuple(h for h in self.hyperparameters if h.name not in self.fixed)
+
+    def decay_reading(self, hp: Mapping[str, float] | None = None) -> str | None:
+        """How this optimizer's ``weight_decay`` acts with these values: ``"coupled"`` (λw added to the gradient),
+        ``"decoupled"`` (w shrunk by 1 − ηλ apart from it), or ``None`` where it has no weight decay."""
+        declared = {h.name: h for h in self.hyperparameters}
+        if "weight_decay" not in declared:
+            return None
+        values = {**self.defaults(), **(hp or {})}
+        if declared["weight_decay"].decoupled or values.get("decoupled_weight_decay", 0.0) > 0.5:
+            return "decoupled"
+        return "coupled"
 
     def defaults(self) -> dict[str, float]:
         return {h.name: h.default for h in self.hyperparameters}

@@ -25,7 +25,6 @@ SHARED_KEYS = {"surface", "formula", "x0", "y0"}
 SETUP = "race_setup"  # the race as last drawn: what the Fair race button tunes
 TUNED = "race_tuned"  # (the tuned setup, the table of tuned values)
 TUNE_ERROR = "race_tune_error"
-ADAPTIVE = {"adam", "adamw", "rmsprop", "adagrad"}  # step about η per coordinate, whatever the gradient's size
 JUMPY = 0.1  # a tuned η above this share of the window's width gets a word on why it won
 
 
@@ -163,7 +162,7 @@ if tuned_setup == (name, formula, start, steps, racers, schedule, sp):
                  column_config={"score at tuned η": st.column_config.NumberColumn(
                      format="%.4g", help=f"final {score} after {steps} steps: what the sweep minimised")})
     width = min(hi - lo for lo, hi in surface.domain)
-    jumpy = [r for r in tuned_setup[4] if get_optimizer(r.optimizer).code_name in ADAPTIVE
+    jumpy = [r for r in tuned_setup[4] if get_optimizer(r.optimizer).scale_free
              and r.hp["lr"] >= JUMPY * width]
     if jumpy:  # an adaptive method steps about η per coordinate, whatever the gradient: big η, wild path
         st.caption(

@@ -203,7 +203,7 @@ with rule:
     st.markdown(f"**{optimizer.title}** as torch.optim runs it (its weight decay written wd):")
     # The torch rule behind a course name (gd shows the course's w ← w − η∇f elsewhere): weight decay included.
     st.latex(get_optimizer(optimizer.code_name).update_latex.replace(r"\lambda", r"\mathrm{wd}\,"))
-    st.caption(reg.torch_weight_decay(optimizer, lam))
+    st.caption(reg.torch_weight_decay(optimizer, lam, hp))
 if optimizer.code_name == "sgd" and hp.get("momentum", 0.0) == 0.0:
     literal = reg.eq35_path(reg.example_gradient, reg.EXAMPLE_STARTS[0], eta, lam, min(steps, 2000))
     diff = float(np.max(np.abs(literal - ex.regularized[: len(literal), 0])))

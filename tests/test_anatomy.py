@@ -83,3 +83,33 @@ def test_csv_export_round_trips_every_digit():
     assert len(rows) == 31 and rows[0]["lr"] == "0.2" and rows[-1]["lr"] == ""
     np.testing.assert_array_equal([float(r["x"]) for r in rows], traj.points[:, 0])
     np.testing.assert_array_equal([float(r["loss"]) for r in rows], traj.loss)
+
+
+# Every optimizer explains its own update (optim.spec.Optimizer.explain), declared next to its rule: the parts
+# must add up to the update that happened. Decoupled weight decay is off here: it moves w apart from the rule's
+# direction (ASGD's decay term lambd*w is part of its direction, so it stays on).
+EXPLAINED = {
+    "gd": {"lr": 0.01}, "momentum": {"lr": 0.01}, "nesterov": {"lr": 0.01}, "sgd": {"lr": 0.01, "weight_decay": 0.1},
+    "asgd": {"lr": 0.01, "lambd": 0.5, "t0": 3.0}, "adagrad": {"lr": 0.1, "weight_decay": 0.1},
+    "adadelta": {"rho": 0.8}, "rmsprop": {"lr": 0.01, "momentum": 0.5}, "rprop": {"lr": 0.01},
+    "adam": {"lr": 0.05}, "adamw": {"lr": 0.05, "weight_decay": 0.0}, "adamax": {"lr": 0.05},
+    "nadam": {"lr": 0.05}, "radam": {"lr": 0.05}, "lion": {"lr": 0.01, "weight_decay": 0.0},
+}
+
+
+def test_every_optimizer_is_explained():
+    from optim import OPTIMIZERS
+
+    assert set(EXPLAINED) == set(OPTIMIZERS)
+    assert all(o.explain is not None for o in OPTIMIZERS.values())
+
+
+@pytest.mark.parametrize("name", list(EXPLAINED))
+def test_explained_parts_add_up_to_the_update(name):
+    opt, hp = get_optimizer(name), EXPLAINED[name]
+    traj = record(name, hp, steps=12)
+    for k in (0, 1, 7, 11):  # RAdam switches on its adaptive step at t = 6 (rho_t > 5)
+        a = step_anatomy(traj, opt, k)
+        assert a.latex.count(r"\begin{gathered}") == 1 and a.arrows["Δw (actual update)"].shape == (2,)
+        np.testing.assert_allclose(a.arrows["Δw (actual update)"], -a.effective_step * a.direction, rtol=1e-9,
+                                   atol=1e-15)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from optim import OPTIMIZERS
 from tests.apptest import chart_specs, new_session
 
 PAGE = "pages/race.py"
@@ -81,7 +82,7 @@ def test_every_control_moved_once():
     assert len(results(at)) == 2
 
 
-@pytest.mark.parametrize("name", sorted({"gd", "momentum", "nesterov", "sgd", "adagrad", "rmsprop", "adam", "adamw"}))
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_every_optimizer_in_a_row(name):
     at = race_page()
     at.selectbox(key="r3_opt").select(name).run()

@@ -44,6 +44,16 @@ STEPS = 500
 TOL = 1e-10
 
 
+@pytest.fixture(autouse=True, scope="module")
+def torch_in_float64():
+    """torch keeps some scalar state in its default dtype whatever the parameters' (NAdam's mu product, ASGD's
+    eta and mu: float32 by default, rounded at every step); a float64 comparison runs torch in float64 throughout."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(before)
+
+
 def step_deviation(a, b) -> np.ndarray:
     """Per step (row): max |a - b| / max(1, |b|), absolute for coordinates up to 1, relative beyond."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
@@ -94,7 +104,7 @@ class Config:
     id: str
     optimizer: str  # our registry name
     hp: dict  # what the user sets; the rest are our declared defaults
-    torch_cls: str
+    torch_cls: str | None  # None: torch.optim has no such algorithm (Lion), optax is the reference
     torch_kwargs: dict  # written by hand from torch.optim's documentation
     optax: Callable[[], optax.GradientTransformation] | None = None
     why_optax: str = ""  # why that optax transformation is the same map (or why none is)
@@ -241,6 +251,92 @@ CONFIGS = [
            "AdamW", {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.2, "amsgrad": True},
            None, NO_AMSGRAD),
 ]
+ADAMAX_OPTAX = (
+    "optax.adamax: u = max(|g| + eps, b2*u) as torch's, and the step lr * m_hat / u with m_hat = m / (1 - b1^t): "
+    "torch's (lr / (1 - b1^t)) * m / u rearranged."
+)
+RADAM_OPTAX = (
+    "optax.radam with eps = 0 (eps_root 0, threshold 5): r_t * m_hat / sqrt(v_hat) is torch's "
+    "r_t * m_hat * sqrt(1 - b2^t) / sqrt(v) rearranged; with eps > 0 torch's eps sits outside sqrt(v), optax's "
+    "outside sqrt(v_hat): not equal. torch rectifies where rho_t > 5, optax where rho_t >= 5 (never exactly 5 here)."
+)
+ADADELTA_OPTAX = (
+    "optax.adadelta(lr, rho, eps): the same two running averages and the update "
+    "g * sqrt(delta + eps) / sqrt(r + eps), scaled by -lr."
+)
+NO_OPTAX = "no optax equivalent."
+
+
+def _adamax(lr, b1=0.9, b2=0.999, eps=1e-8, wd=0.0):
+    return lambda: _with_l2(wd, optax.adamax(lr, b1=b1, b2=b2, eps=eps))
+
+
+def _radam(lr, b1=0.9, b2=0.999, wd=0.0):
+    return lambda: _with_l2(wd, optax.radam(lr, b1=b1, b2=b2, eps=0.0, threshold=5.0))
+
+
+def _adadelta(lr, rho=0.9, eps=1e-6, wd=0.0):
+    return lambda: _with_l2(wd, optax.adadelta(lr, rho=rho, eps=eps))
+
+
+def _lion(lr, b1=0.9, b2=0.99, wd=1e-3):
+    return lambda: optax.lion(lr, b1=b1, b2=b2, weight_decay=wd)
+
+
+CONFIGS += [
+    # Adamax.
+    Config("adamax-defaults", "adamax", {}, "Adamax", {}, _adamax(2e-3), ADAMAX_OPTAX),
+    Config("adamax-betas", "adamax", {"lr": 0.05, "beta1": 0.7, "beta2": 0.99}, "Adamax",
+           {"lr": 0.05, "betas": (0.7, 0.99)}, _adamax(0.05, 0.7, 0.99), ADAMAX_OPTAX),
+    Config("adamax-all", "adamax", {"lr": 0.02, "beta1": 0.8, "beta2": 0.95, "eps": 1e-3, "weight_decay": 0.05},
+           "Adamax", {"lr": 0.02, "betas": (0.8, 0.95), "eps": 1e-3, "weight_decay": 0.05},
+           _adamax(0.02, 0.8, 0.95, 1e-3, 0.05), ADAMAX_OPTAX),
+    # NAdam: optax.nadam keeps mu = b1 constant (no momentum_decay schedule): no equivalent.
+    Config("nadam-defaults", "nadam", {}, "NAdam", {}, None, NO_OPTAX + " optax.nadam has no momentum schedule."),
+    Config("nadam-momentum-decay", "nadam", {"lr": 0.02, "momentum_decay": 0.1}, "NAdam",
+           {"lr": 0.02, "momentum_decay": 0.1}, None, NO_OPTAX),
+    Config("nadam-weight-decay", "nadam", {"lr": 0.02, "weight_decay": 0.1}, "NAdam",
+           {"lr": 0.02, "weight_decay": 0.1}, None, NO_OPTAX),
+    Config("nadam-decoupled", "nadam", {"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True}, "NAdam",
+           {"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True}, None, NO_OPTAX),
+    Config("nadam-all", "nadam", {"lr": 0.01, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6, "momentum_decay": 0.01},
+           "NAdam", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6, "momentum_decay": 0.01}, None, NO_OPTAX),
+    # RAdam: rho_t passes 5 at step 6 with beta2 = 0.999, so both branches run.
+    Config("radam-defaults", "radam", {}, "RAdam", {}, None, NO_OPTAX + " (eps placement; see radam-eps0)"),
+    Config("radam-eps0", "radam", {"lr": 0.02, "eps": 0.0}, "RAdam", {"lr": 0.02, "eps": 0.0}, _radam(0.02),
+           RADAM_OPTAX),
+    Config("radam-weight-decay", "radam", {"lr": 0.02, "weight_decay": 0.1, "eps": 0.0}, "RAdam",
+           {"lr": 0.02, "weight_decay": 0.1, "eps": 0.0}, _radam(0.02, wd=0.1), RADAM_OPTAX),
+    Config("radam-decoupled", "radam", {"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True}, "RAdam",
+           {"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True}, None, NO_OPTAX),
+    Config("radam-betas", "radam", {"lr": 0.02, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6}, "RAdam",
+           {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6}, None, NO_OPTAX),
+    # Adadelta.
+    Config("adadelta-defaults", "adadelta", {}, "Adadelta", {}, _adadelta(1.0), ADADELTA_OPTAX),
+    Config("adadelta-rho-eps", "adadelta", {"lr": 0.5, "rho": 0.95, "eps": 1e-4}, "Adadelta",
+           {"lr": 0.5, "rho": 0.95, "eps": 1e-4}, _adadelta(0.5, 0.95, 1e-4), ADADELTA_OPTAX),
+    Config("adadelta-weight-decay", "adadelta", {"weight_decay": 0.1}, "Adadelta", {"weight_decay": 0.1},
+           _adadelta(1.0, wd=0.1), ADADELTA_OPTAX),
+    # ASGD: t0 = 100 starts the averaging inside the run (the averaged iterate is compared apart).
+    Config("asgd-plain", "asgd", {"lr": 1e-3}, "ASGD", {"lr": 1e-3}, None, NO_OPTAX),
+    Config("asgd-decay", "asgd", {"lr": 1e-3, "lambd": 0.5, "alpha": 0.6, "t0": 100.0}, "ASGD",
+           {"lr": 1e-3, "lambd": 0.5, "alpha": 0.6, "t0": 100.0}, None, NO_OPTAX),
+    Config("asgd-weight-decay", "asgd", {"lr": 1e-3, "weight_decay": 0.1, "t0": 10.0}, "ASGD",
+           {"lr": 1e-3, "weight_decay": 0.1, "t0": 10.0}, None, NO_OPTAX),
+    # Rprop.
+    Config("rprop-defaults", "rprop", {}, "Rprop", {}, None, NO_OPTAX),
+    Config("rprop-etas", "rprop", {"lr": 0.05, "etaminus": 0.3, "etaplus": 1.5}, "Rprop",
+           {"lr": 0.05, "etas": (0.3, 1.5)}, None, NO_OPTAX),
+    Config("rprop-step-sizes", "rprop", {"lr": 0.05, "step_size_min": 1e-3, "step_size_max": 0.1}, "Rprop",
+           {"lr": 0.05, "step_sizes": (1e-3, 0.1)}, None, NO_OPTAX),
+    # Lion: optax is the reference (torch.optim has no Lion).
+    Config("lion-defaults", "lion", {}, None, {}, _lion(1e-4), "optax.lion is the definition."),
+    Config("lion-betas", "lion", {"lr": 3e-3, "beta1": 0.95, "beta2": 0.98}, None, {},
+           _lion(3e-3, 0.95, 0.98), "optax.lion."),
+    Config("lion-no-decay", "lion", {"lr": 3e-3, "weight_decay": 0.0}, None, {}, _lion(3e-3, wd=0.0),
+           "optax.lion."),
+    Config("lion-decay", "lion", {"lr": 3e-3, "weight_decay": 0.5}, None, {}, _lion(3e-3, wd=0.5), "optax.lion."),
+]
 CONFIG = {c.id: c for c in CONFIGS}
 assert len(CONFIG) == len(CONFIGS)
 
@@ -259,6 +355,18 @@ SENSITIVE: dict[tuple[str, str], frozenset] = {
     # beta1 = 0.3 makes Adam's step sign-like: where the gradient is rounding noise, noise picks the sign
     ("adam-betas", "rosenbrock"): ALL_STYLES,
     ("adam-betas", "himmelblau"): frozenset({"autograd"}),
+    # Adamax's step is lr * m / max|g|: sign-like wherever one |g| sets u (eps 1e-3 makes it more so)
+    ("adamax-betas", "rosenbrock"): frozenset({"autograd"}),
+    ("adamax-all", "rosenbrock"): ALL_STYLES,
+    ("adamax-all", "himmelblau"): frozenset({"autograd", "optax"}),
+    ("adamax-all", "elongated"): frozenset({"optax"}),
+    # Adadelta's step is the ratio of two running RMS values that both start at sqrt(eps)
+    ("adadelta-defaults", "rosenbrock"): frozenset({"autograd", "optax"}),
+    ("adadelta-defaults", "himmelblau"): frozenset({"autograd"}),
+    ("adadelta-rho-eps", "rosenbrock"): ALL_STYLES,
+    ("adadelta-rho-eps", "himmelblau"): frozenset({"autograd"}),
+    ("adadelta-weight-decay", "rosenbrock"): ALL_STYLES,
+    ("adadelta-weight-decay", "himmelblau"): frozenset({"autograd", "optax"}),
 }
 
 
@@ -268,7 +376,9 @@ def skip_if_sensitive(config_id: str, problem: str, style: str) -> None:
 
 
 PAIRS = [(c, p) for c in CONFIG for p in PROBLEMS]
+TORCH_PAIRS = [(c, p) for c, p in PAIRS if CONFIG[c].torch_cls is not None]
 pairs = pytest.mark.parametrize("config_id, problem", PAIRS)
+torch_pairs = pytest.mark.parametrize("config_id, problem", TORCH_PAIRS)
 OPTAX_PAIRS = [(c, p) for c, p in PAIRS if CONFIG[c].optax is not None]
 
 
@@ -406,8 +516,26 @@ def test_torch_twin_is_the_registered_surface(name):
 
 
 TORCH_DEFAULT_NAMES = {
-    "sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"
+    "sgd": "SGD", "asgd": "ASGD", "adagrad": "Adagrad", "adadelta": "Adadelta", "rmsprop": "RMSprop",
+    "rprop": "Rprop", "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "nadam": "NAdam", "radam": "RAdam",
 }
+
+
+def _grouped_defaults(name: str) -> dict:
+    """Our defaults under torch's argument names: knobs that torch takes as one pair (betas, etas, step_sizes)
+    are paired in declaration order."""
+    out: dict = {}
+    for h in OPTIMIZERS[name].hyperparameters:
+        if h.cli is None:
+            out[h.name] = bool(h.default) if h.flag else h.default
+        else:
+            out[h.cli] = (*out.get(h.cli, ()), h.default)
+    return out
+
+
+def test_every_torch_algorithm_is_checked_against_its_defaults():
+    plain = {o.name for o in OPTIMIZERS.values() if o.base is None and o.name != "lion"}
+    assert plain == set(TORCH_DEFAULT_NAMES)
 
 
 @pytest.mark.parametrize("name", list(TORCH_DEFAULT_NAMES))
@@ -415,11 +543,18 @@ def test_declared_defaults_are_torchs(name):
     import inspect
 
     sig = inspect.signature(getattr(torch.optim, TORCH_DEFAULT_NAMES[name])).parameters
-    ours_defaults = OPTIMIZERS[name].defaults()
-    if "beta1" in ours_defaults:
-        assert (ours_defaults.pop("beta1"), ours_defaults.pop("beta2")) == sig["betas"].default
-    for key, value in ours_defaults.items():
-        assert float(sig[key].default) == value, key
+    for key, value in _grouped_defaults(name).items():
+        assert sig[key].default == value, key
+
+
+def test_lion_defaults_are_optaxs():
+    import inspect
+
+    sig = inspect.signature(optax.lion).parameters
+    ours_defaults = _grouped_defaults("lion")
+    assert ours_defaults.pop("betas") == (sig["b1"].default, sig["b2"].default)
+    assert ours_defaults.pop("weight_decay") == sig["weight_decay"].default
+    assert set(ours_defaults) == {"lr"}  # optax asks for a learning rate; ours is the paper's advice for Lion
 
 
 @pytest.mark.parametrize("alias, expected", [
@@ -443,25 +578,25 @@ def test_runs_stay_finite(config_id, problem):
     assert deviation(traj.points[-1], traj.points[0]) > 1e-3, "the run should go somewhere"
 
 
-@pairs
+@torch_pairs
 def test_matches_torch_step_for_step(config_id, problem):
     points = ours(config_id, problem).points
     assert deviation(torch_step_for_step(config_id, problem, points), points) <= TOL
 
 
-@pairs
+@torch_pairs
 def test_matches_torch_free_running(config_id, problem):
     skip_if_sensitive(config_id, problem, "torch")
     assert deviation(torch_free(config_id, problem), ours(config_id, problem).points) <= TOL
 
 
-@pairs
+@torch_pairs
 def test_matches_torch_autograd_step_for_step(config_id, problem):
     points = ours(config_id, problem).points
     assert deviation(torch_step_for_step(config_id, problem, points, autograd=True), points) <= TOL
 
 
-@pairs
+@torch_pairs
 def test_matches_torch_autograd_free_running(config_id, problem):
     skip_if_sensitive(config_id, problem, "autograd")
     assert deviation(torch_free(config_id, problem, autograd=True), ours(config_id, problem).points) <= TOL
@@ -517,6 +652,28 @@ def test_divergent_run_matches_torch_until_it_diverges():
     assert deviation(traj.points[:k], path[:k]) <= TOL
     assert np.all(np.isfinite(path[:k])) and np.all(np.isfinite(loss[:k]))
     assert not (np.all(np.isfinite(path[k])) and math.isfinite(loss[k])), "torch is finite where we diverged"
+
+
+@pytest.mark.parametrize("t0", [0.0, 5.0, 1e6])
+def test_asgd_averaged_iterate_is_torchs(t0):
+    """The trajectory is ASGD's iterate; its average w-bar (what the anatomy shows) must be torch's ``ax`` too."""
+    hp = {"lr": 0.02, "lambd": 0.01, "alpha": 0.75, "t0": t0}
+    opt, problem = get_optimizer("asgd"), "himmelblau"
+    points = descend(get_surface(problem), opt, hp, PROBLEMS[problem].start, 60).points
+    fns = opt.fns
+    state = fns.init(jnp.asarray(points[0]), opt.resolve(hp))
+    w, torch_opt = _torch_optimizer(Config("x", "asgd", {}, "ASGD", hp), points[0])
+    for k in range(60):
+        g = grad_at(problem, points[k])
+        _, state = fns.update(jnp.asarray(g), state, jnp.asarray(points[k]), opt.resolve(hp), k + 1)
+        with torch.no_grad():
+            w.copy_(torch.tensor(points[k]))
+        w.grad = torch.tensor(g)
+        torch_opt.step()
+        assert deviation(np.asarray(state.ax), torch_opt.state[w]["ax"].numpy()) <= TOL, k
+    assert np.all(np.isfinite(points))
+    gap = deviation(np.asarray(state.ax), points[-1])  # before t0 the "average" is the current point itself
+    assert gap > 1e-5 if t0 < 60 else gap <= TOL
 
 
 # ---------------------------------------------------------------------------------------------

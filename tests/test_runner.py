@@ -82,6 +82,16 @@ def _random_calls(name: str, rng):
         "adam": lambda: {"beta1": rng.uniform(0, 0.99), "beta2": np.float32(0.99),
                          "amsgrad": pick([True, False, 1.0, 0]), "eps": 1e-6},
         "adamw": lambda: {"weight_decay": pick([0, 0.1, np.float64(0.5)]), "amsgrad": False},
+        "asgd": lambda: {"lambd": pick([1e-4, 1, np.float32(0.5)]), "alpha": rng.uniform(0.5, 1),
+                         "t0": pick([10, 1e6])},
+        "adadelta": lambda: {"rho": rng.uniform(0.5, 0.99), "eps": pick([1e-6, np.float64(1e-3)])},
+        "rprop": lambda: {"etaminus": rng.uniform(0.1, 0.9), "etaplus": pick([1.2, 2]),
+                          "step_size_max": pick([50, np.float32(1.0)])},
+        "adamax": lambda: {"beta1": rng.uniform(0, 0.99), "beta2": pick([0.999, np.float32(0.9)])},
+        "nadam": lambda: {"momentum_decay": pick([4e-3, 1]), "decoupled_weight_decay": pick([True, False, 1.0, 0]),
+                          "weight_decay": pick([0, 0.1])},
+        "radam": lambda: {"decoupled_weight_decay": pick([True, 0]), "weight_decay": pick([0.0, 1]), "eps": 0},
+        "lion": lambda: {"beta1": rng.uniform(0, 0.99), "weight_decay": pick([0, 1e-3, np.float32(0.1)])},
     }[name]
     lrs = [0.01, 1, np.float32(0.02), np.float64(0.003), 0.5, 2, np.int64(1), 1e-4]
     starts = [(1.0, -2.0), [3, 1], np.array([0.5, 0.25], dtype=np.float32), np.array([-1, 2]),
@@ -93,7 +103,7 @@ def _random_calls(name: str, rng):
     return calls
 
 
-@pytest.mark.parametrize("name", ["sgd", "nesterov", "adagrad", "rmsprop", "adam", "adamw"])
+@pytest.mark.parametrize("name", ["nesterov", *(n for n, o in OPTIMIZERS.items() if o.base is None)])
 def test_hyperparameter_and_start_changes_compile_nothing(name):
     surface = fresh("himmelblau")
     optimizer = get_optimizer(name)
