@@ -164,6 +164,45 @@ def test_given_hyperparameters_are_recorded(capsys):
     assert out["hyperparameters"]["centered"] is True and out["hyperparameters"]["alpha"] == 0.9
 
 
+NEW_RULES = ["asgd", "adadelta", "rprop", "adamax", "nadam", "radam", "lion"]
+
+
+@pytest.mark.parametrize("optimizer", NEW_RULES)
+def test_every_rule_records_its_declared_defaults(capsys, optimizer):
+    """Each knob under its own name, pairs split (betas -> beta1, beta2; etas -> etaminus, etaplus)."""
+    out = run_ok(capsys, "run", "--surface", "bowl", "--optimizer", optimizer, "--steps", "1")
+    declared = {h.name: (bool(h.default) if h.flag else h.default) for h in OPTIMIZERS[optimizer].hyperparameters}
+    assert out["hyperparameters"] == {**declared, "schedule": "constant"}
+
+
+def test_pair_flags_of_the_new_rules_are_recorded(capsys):
+    out = run_ok(capsys, "run", "--surface", "bowl", "--optimizer", "rprop", "--etas", "0.4,1.3",
+                 "--step-sizes", "1e-5,10", "--steps", "1")
+    hp = out["hyperparameters"]
+    assert (hp["etaminus"], hp["etaplus"], hp["step_size_min"], hp["step_size_max"]) == (0.4, 1.3, 1e-5, 10.0)
+    out = run_ok(capsys, "run", "--surface", "bowl", "--optimizer", "nadam", "--betas", "0.8,0.9",
+                 "--momentum-decay", "0.002", "--decoupled-weight-decay", "--weight-decay", "0.01", "--steps", "1")
+    hp = out["hyperparameters"]
+    assert (hp["beta1"], hp["beta2"], hp["momentum_decay"], hp["decoupled_weight_decay"]) == (0.8, 0.9, 0.002, True)
+    out = run_ok(capsys, "run", "--surface", "bowl", "--optimizer", "asgd", "--lambd", "1e-3", "--alpha", "0.5",
+                 "--t0", "10", "--steps", "1")
+    assert {k: out["hyperparameters"][k] for k in ("lambd", "alpha", "t0")} == {"lambd": 1e-3, "alpha": 0.5,
+                                                                              "t0": 10.0}
+
+
+def test_help_says_what_each_rule_means_by_a_shared_name():
+    from optim.cli import build_parser
+
+    run = next(a for a in build_parser()._subparsers._group_actions[0].choices.values() if a.prog.endswith("run"))
+    helps = {flag: action.help for action in run._actions for flag in action.option_strings}
+    rmsprop, asgd = OPTIMIZERS["rmsprop"], OPTIMIZERS["asgd"]
+    for opt in (rmsprop, asgd):  # --alpha means a different thing to each: both meanings, each with its rule
+        alpha = next(h for h in opt.hyperparameters if h.name == "alpha")
+        assert f"{opt.title}: {alpha.help}" in helps["--alpha"]
+    assert helps["--etas"] == "etaminus,etaplus for Rprop"
+    assert "Adam" in helps["--betas"] and "Lion" in helps["--betas"]
+
+
 def test_cli_run_is_the_library_run(capsys):
     from optim import descend, get_optimizer
 
@@ -233,6 +272,15 @@ BAD = {
     "betas 1,0.9": ([*ADAM, "--betas", "1,0.9"], "beta1 (first-moment decay) must be < 1"),
     "betas 0.9": ([*ADAM, "--betas", "0.9"], "--betas takes two numbers"),
     "betas 0.9,x": ([*ADAM, "--betas", "0.9,x"], "--betas must be a number"),
+    "etas 1.4,1.3": ([*BASE, "--optimizer", "rprop", "--etas", "1.4,1.3"], "etaminus (shrink factor) must be < 1"),
+    "etas 0.5,1": ([*BASE, "--optimizer", "rprop", "--etas", "0.5,1"], "etaplus"),
+    "etas 0.5": ([*BASE, "--optimizer", "rprop", "--etas", "0.5"], "--etas takes two numbers"),
+    "step sizes crossed": ([*BASE, "--optimizer", "rprop", "--step-sizes", "1,0.1"], "step_size_min"),
+    "etas on adam": ([*ADAM, "--etas", "0.5,1.2"], "adam has no hyperparameter 'etaminus'"),
+    "lambd -1": ([*BASE, "--optimizer", "asgd", "--lambd", "-1"], "lambd"),
+    "rho 1": ([*BASE, "--optimizer", "adadelta", "--rho", "1.5"], "rho"),
+    "momentum decay -1": ([*BASE, "--optimizer", "nadam", "--momentum-decay", "-1"], "momentum_decay"),
+    "lion betas 1,1": ([*BASE, "--optimizer", "lion", "--betas", "1,1"], "beta1"),
     "nesterov without momentum": ([*SGD, "--nesterov"], "Nesterov momentum needs"),
     "nesterov with dampening": ([*BASE, "--optimizer", "nesterov", "--dampening", "0.5"], "Nesterov"),
     "momentum on adam": ([*ADAM, "--momentum", "0.9"],

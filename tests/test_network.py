@@ -71,11 +71,28 @@ def _torch_epoch(optimizer_cls, kwargs, seed, batch_size):
 @pytest.mark.parametrize("optimizer,hp,torch_cls,torch_kwargs", [
     ("adam", {"lr": 0.001}, torch.optim.Adam, {"lr": 0.001}),
     ("momentum", {"lr": 0.01}, torch.optim.SGD, {"lr": 0.01, "momentum": 0.9}),
+    # The rules added with the rest of torch.optim: state kept per tensor (ASGD's eta and mu, NAdam's
+    # mu product, RAdam's step) must be kept per tensor on the network too.
+    ("asgd", {"lr": 0.1, "t0": 20.0}, torch.optim.ASGD, {"lr": 0.1, "t0": 20.0}),
+    ("adadelta", {"lr": 1.0, "weight_decay": 1e-3}, torch.optim.Adadelta, {"lr": 1.0, "weight_decay": 1e-3}),
+    ("rprop", {"lr": 0.005}, torch.optim.Rprop, {"lr": 0.005}),
+    ("adamax", {"lr": 0.002}, torch.optim.Adamax, {"lr": 0.002}),
+    ("nadam", {"lr": 0.002}, torch.optim.NAdam, {"lr": 0.002}),
+    ("nadam", {"lr": 0.002, "weight_decay": 0.01, "decoupled_weight_decay": 1.0}, torch.optim.NAdam,
+     {"lr": 0.002, "weight_decay": 0.01, "decoupled_weight_decay": True}),
+    ("radam", {"lr": 0.002}, torch.optim.RAdam, {"lr": 0.002}),
+    ("radam", {"lr": 0.002, "weight_decay": 0.01, "decoupled_weight_decay": 1.0}, torch.optim.RAdam,
+     {"lr": 0.002, "weight_decay": 0.01, "decoupled_weight_decay": True}),
 ])
 def test_one_epoch_equals_torch_optim_on_the_same_network_and_batches(optimizer, hp, torch_cls, torch_kwargs):
     run = train_network(optimizer, hp, epochs=1, batch_size=32, seed=7)
     ours = run.unravel(run.params[1])
-    theirs = _torch_epoch(torch_cls, torch_kwargs, seed=7, batch_size=32)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # torch keeps scalar state (steps, NAdam's mu product) in this dtype
+    try:
+        theirs = _torch_epoch(torch_cls, torch_kwargs, seed=7, batch_size=32)
+    finally:
+        torch.set_default_dtype(previous)
     for name in ("W1", "b1", "W2", "b2"):
         np.testing.assert_allclose(np.asarray(ours[name]), theirs[name], rtol=0, atol=1e-8, err_msg=name)
     moved = max(np.abs(np.asarray(ours[k]) - init_params(7)[k]).max() for k in ours)
