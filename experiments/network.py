@@ -45,7 +45,7 @@ RACE_OPTIMIZERS = tuple(name for name in OPTIMIZERS if name != "sgd")
 # 1e-4 to 1 gave test accuracy >= 0.96 at these for all but Rprop, whose sign test sees mini-batch noise: 0.93).
 DEFAULT_LR = {"gd": 0.1, "sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "asgd": 0.1, "adagrad": 0.01,
               "adadelta": 1.0, "rmsprop": 0.001, "rprop": 0.005, "adam": 0.001, "adamw": 0.001, "adamax": 0.002,
-              "nadam": 0.002, "radam": 0.002, "lion": 0.0005}
+              "nadam": 0.002, "radam": 0.002, "adafactor": 0.1, "lion": 0.0005}
 METRICS = ("test_loss", "test_accuracy", "train_accuracy")
 DTYPES = ("float64", "float32")
 MAX_EPOCHS = 500  # every epoch keeps a copy of the 9,610 weights (for the landscape's path)

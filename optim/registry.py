@@ -1,5 +1,6 @@
 """The explicit optimizer registry: torch.optim's names plus the course's aliases, then Lion (optax's)."""
 
+from optim.adafactor import ADAFACTOR
 from optim.adam import ADAM, ADAMW
 from optim.adam_variants import ADAMAX, NADAM, RADAM
 from optim.adaptive import ADADELTA, ADAGRAD, RMSPROP
@@ -10,7 +11,7 @@ from optim.spec import Optimizer
 OPTIMIZERS: dict[str, Optimizer] = {
     o.name: o
     for o in (GD, MOMENTUM, NESTEROV, SGD, ASGD, ADAGRAD, ADADELTA, RMSPROP, RPROP, ADAM, ADAMW, ADAMAX, NADAM,
-              RADAM, LION)
+              RADAM, ADAFACTOR, LION)
 }
 
 

@@ -228,6 +228,43 @@ def _run_final(surface, fns, sched, method, xy, hp, sp, n_steps, tol):
     return jnp.stack(w), f_end, diverged_at, converged_at
 
 
+def _run_final_each(surface, fns, sched, method, xy, hp, sp, n_steps, tol):
+    """``_run_final`` for a rule that reads whole tensors (``Optimizer.elementwise`` False, e.g. Adafactor's
+    root mean squares): each run's point is one ``(2,)`` vector and the runs of the block are vmapped, so no
+    norm mixes two runs. Same arguments, trackers and results as ``_run_final``."""
+
+    def one(w0, hp, sp):
+        value_and_grad = _value_and_grad(surface, method, hp=hp)
+
+        def body(t, carry):
+            w, state, sched_state, diverged_at, converged_at = carry
+            f, g = value_and_grad(w)
+            idx = t - 1
+            bad = ~(_all_finite(w) & jnp.isfinite(f))
+            diverged_at = jnp.where((diverged_at < 0) & bad, idx, diverged_at)
+            converged_at = jnp.where((converged_at < 0) & (diverged_at < 0) & (g[0] * g[0] + g[1] * g[1] < tol * tol),
+                                     idx, converged_at)
+            m, sched_new = sched.multiplier(t, f, sched_state, sp)
+            w_new, state_new = fns.update(g, state, w, {**hp, "lr": hp["lr"] * m}, t)
+            move = diverged_at < 0
+            hold = lambda new, old: jax.tree.map(lambda a, c: jnp.where(move, a, c), new, old)  # noqa: E731
+            return hold(w_new, w), hold(state_new, state), hold(sched_new, sched_state), diverged_at, converged_at
+
+        minus_one = jnp.int32(-1)
+        carry0 = (w0, fns.init(w0, hp), sched.init(sp), minus_one, minus_one)
+        w, _, _, diverged_at, converged_at = lax.fori_loop(jnp.int32(1), n_steps + 1, body, carry0)
+        f_end, g_end = value_and_grad(w)
+        bad_end = ~(_all_finite(w) & jnp.isfinite(f_end))
+        diverged_at = jnp.where((diverged_at < 0) & bad_end, n_steps, diverged_at)
+        converged_at = jnp.where((converged_at < 0) & (diverged_at < 0) & (_norm(g_end) < tol), n_steps,
+                                 converged_at)
+        return w, f_end, diverged_at, converged_at
+
+    axes = lambda d: {k: 0 if jnp.ndim(v) else None for k, v in d.items()}  # noqa: E731  per run or shared
+    w, f_end, diverged_at, converged_at = jax.vmap(one, in_axes=(1, axes(hp), axes(sp)))(xy, hp, sp)
+    return w.T, f_end, diverged_at, converged_at
+
+
 def final_chunk() -> int | None:
     """Runs per block for final-points batches: 1,024 on a CPU (a block's state stays in the L1/L2
     caches for every step), the whole batch at once on an accelerator. A batch of at most one block
@@ -243,11 +280,12 @@ def compiled_final(surface: Surface, code_name: str, method: str, schedule: str,
     from optim.registry import get_optimizer
     from optim.schedules import get_schedule
 
-    fns = get_optimizer(code_name).fns
-    sched = get_schedule(schedule).fns
+    optimizer = get_optimizer(code_name)
+    fns, sched = optimizer.fns, get_schedule(schedule).fns
+    loop = _run_final if optimizer.elementwise else _run_final_each
 
     def block(xy, hp, sp, n_steps, tol):
-        return _run_final(surface, fns, sched, method, xy, hp, sp, n_steps, tol)
+        return loop(surface, fns, sched, method, xy, hp, sp, n_steps, tol)
 
     def run(xy, hp, sp, n_steps, tol):
         if chunk is None:

@@ -106,6 +106,10 @@ class Optimizer:
     # anatomy of a step.
     explain: Callable | None = None
     scale_free: bool = False  # steps about eta per coordinate whatever the gradient's size (adaptive, sign)
+    # Each coordinate's update reads only its own coordinate (and per-tensor scalars that are the same for
+    # every coordinate). False for a rule that takes norms of whole tensors (Adafactor): the final-points
+    # runner then hands it one run's parameters at a time instead of a block of runs per coordinate.
+    elementwise: bool = True
 
     @property
     def code_name(self) -> str:

@@ -93,7 +93,8 @@ EXPLAINED = {
     "asgd": {"lr": 0.01, "lambd": 0.5, "t0": 3.0}, "adagrad": {"lr": 0.1, "weight_decay": 0.1},
     "adadelta": {"rho": 0.8}, "rmsprop": {"lr": 0.01, "momentum": 0.5}, "rprop": {"lr": 0.01},
     "adam": {"lr": 0.05}, "adamw": {"lr": 0.05, "weight_decay": 0.0}, "adamax": {"lr": 0.05},
-    "nadam": {"lr": 0.05}, "radam": {"lr": 0.05}, "lion": {"lr": 0.01, "weight_decay": 0.0},
+    "nadam": {"lr": 0.05}, "radam": {"lr": 0.05}, "adafactor": {"lr": 0.05, "d": 1.0},
+    "lion": {"lr": 0.01, "weight_decay": 0.0},
 }
 
 

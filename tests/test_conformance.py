@@ -329,6 +329,15 @@ CONFIGS += [
            {"lr": 0.05, "etas": (0.3, 1.5)}, None, NO_OPTAX),
     Config("rprop-step-sizes", "rprop", {"lr": 0.05, "step_size_min": 1e-3, "step_size_max": 0.1}, "Rprop",
            {"lr": 0.05, "step_sizes": (1e-3, 0.1)}, None, NO_OPTAX),
+    # Adafactor: on a 2-D point (one vector) the second moment is not factored; the network test factors it.
+    # optax.adafactor differs (update clipping by RMS after the first moment, a decay rate 1 - t^-0.8 without
+    # torch's lerp, the step floor applied elsewhere): no equivalent.
+    Config("adafactor-defaults", "adafactor", {}, "Adafactor", {}, None, NO_OPTAX),
+    Config("adafactor-lr", "adafactor", {"lr": 0.1}, "Adafactor", {"lr": 0.1}, None, NO_OPTAX),
+    Config("adafactor-decay", "adafactor", {"lr": 0.05, "beta2_decay": -0.5, "weight_decay": 0.1}, "Adafactor",
+           {"lr": 0.05, "beta2_decay": -0.5, "weight_decay": 0.1}, None, NO_OPTAX),
+    Config("adafactor-eps-d", "adafactor", {"lr": 0.05, "eps1": 1e-3, "eps2": 1e-2, "d": 2.0}, "Adafactor",
+           {"lr": 0.05, "eps": (1e-3, 1e-2), "d": 2.0}, None, NO_OPTAX),
     # Lion: optax is the reference (torch.optim has no Lion).
     Config("lion-defaults", "lion", {}, None, {}, _lion(1e-4), "optax.lion is the definition."),
     Config("lion-betas", "lion", {"lr": 3e-3, "beta1": 0.95, "beta2": 0.98}, None, {},
@@ -367,6 +376,13 @@ SENSITIVE: dict[tuple[str, str], frozenset] = {
     ("adadelta-rho-eps", "himmelblau"): frozenset({"autograd"}),
     ("adadelta-weight-decay", "rosenbrock"): ALL_STYLES,
     ("adadelta-weight-decay", "himmelblau"): frozenset({"autograd", "optax"}),
+    # Adafactor divides g by sqrt(v) with v weighted towards the latest g^2 (weight t^c): a step of about
+    # the relative size whatever |g| is, sign-like where the gradient is rounding noise
+    ("adafactor-lr", "himmelblau"): frozenset({"autograd"}),
+    ("adafactor-decay", "rosenbrock"): frozenset({"torch", "autograd"}),
+    ("adafactor-decay", "himmelblau"): frozenset({"torch", "autograd"}),
+    ("adafactor-eps-d", "rosenbrock"): frozenset({"autograd"}),
+    ("adafactor-eps-d", "himmelblau"): frozenset({"autograd"}),
 }
 
 
@@ -535,7 +551,20 @@ def _grouped_defaults(name: str) -> dict:
 
 def test_every_torch_algorithm_is_checked_against_its_defaults():
     plain = {o.name for o in OPTIMIZERS.values() if o.base is None and o.name != "lion"}
-    assert plain == set(TORCH_DEFAULT_NAMES)
+    assert plain == set(TORCH_DEFAULT_NAMES) | {"adafactor"}
+
+
+def test_adafactor_defaults_are_torchs():
+    """torch's eps=(None, 1e-3) is two knobs here; None means the dtype's machine epsilon, float64's here."""
+    import inspect
+
+    sig = inspect.signature(torch.optim.Adafactor).parameters
+    ours_defaults = _grouped_defaults("adafactor")
+    eps1, eps2 = sig["eps"].default
+    assert eps1 is None and ours_defaults.pop("eps1") == torch.finfo(torch.float64).eps
+    assert ours_defaults.pop("eps2") == eps2
+    for key, value in ours_defaults.items():
+        assert sig[key].default == value, key
 
 
 @pytest.mark.parametrize("name", list(TORCH_DEFAULT_NAMES))

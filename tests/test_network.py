@@ -81,6 +81,11 @@ def _torch_epoch(optimizer_cls, kwargs, seed, batch_size):
     ("nadam", {"lr": 0.002, "weight_decay": 0.01, "decoupled_weight_decay": 1.0}, torch.optim.NAdam,
      {"lr": 0.002, "weight_decay": 0.01, "decoupled_weight_decay": True}),
     ("radam", {"lr": 0.002}, torch.optim.RAdam, {"lr": 0.002}),
+    # Adafactor factors the weight matrices' second moment (rows and columns), the biases' it keeps whole;
+    # our W is torch's weight transposed, which swaps rows and columns of the same rank-one estimate.
+    ("adafactor", {"lr": 0.01}, torch.optim.Adafactor, {"lr": 0.01}),
+    ("adafactor", {"lr": 0.05, "weight_decay": 0.01, "d": 2.0}, torch.optim.Adafactor,
+     {"lr": 0.05, "weight_decay": 0.01, "d": 2.0}),
     ("radam", {"lr": 0.002, "weight_decay": 0.01, "decoupled_weight_decay": 1.0}, torch.optim.RAdam,
      {"lr": 0.002, "weight_decay": 0.01, "decoupled_weight_decay": True}),
 ])

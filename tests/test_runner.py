@@ -91,6 +91,8 @@ def _random_calls(name: str, rng):
         "nadam": lambda: {"momentum_decay": pick([4e-3, 1]), "decoupled_weight_decay": pick([True, False, 1.0, 0]),
                           "weight_decay": pick([0, 0.1])},
         "radam": lambda: {"decoupled_weight_decay": pick([True, 0]), "weight_decay": pick([0.0, 1]), "eps": 0},
+        "adafactor": lambda: {"beta2_decay": pick([-0.8, np.float32(-0.5), -1]), "d": pick([1, 2.5]),
+                              "eps1": pick([1e-30, np.float64(1e-3)]), "weight_decay": pick([0, 0.1])},
         "lion": lambda: {"beta1": rng.uniform(0, 0.99), "weight_decay": pick([0, 1e-3, np.float32(0.1)])},
     }[name]
     lrs = [0.01, 1, np.float32(0.02), np.float64(0.003), 0.5, 2, np.int64(1), 1e-4]
