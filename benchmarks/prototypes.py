@@ -1,11 +1,11 @@
-"""Prototypes of a leaner runner, kept here to measure what a change to ``optim/runner.py`` would buy.
+"""Prototypes of a leaner runner, kept here to measure what a change to the runner (``optim/loops.py``) would buy.
 
 Nothing in the app uses these. They drive the registry's own optimizers (``Optimizer.fns``: the
 same torch-exact ``init``/``update``) on the registry's surfaces, so their numbers compare like with
 like, and the benchmark checks their output against ``descend`` / ``descend_batch`` before timing.
 
 The recorded-run prototypes measured here before (bookkeeping after the loop, a ``while_loop`` to
-the requested step) are now the runner itself (``optim.runner._run_single``). What stays:
+the requested step) are now the runner itself (``optim.loops._run_single``). What stays:
 
 * ``basins_final``: final points only for many starts, in float32 or float64, without the runner's
   per-run divergence/convergence trackers (``descend_batch`` now has the same structure-of-arrays,

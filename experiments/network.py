@@ -123,7 +123,7 @@ def _unravel():
 
 
 def _loop(fns, batching: Batching, bucket: int, x, y, x_test, y_test, w0, hp, key, n_epochs):
-    """``optim.stochastic._train_epochs`` for this network, the same updates (``test_network`` checks them
+    """``optim.epochs._train_epochs`` for this network, the same updates (``test_network`` checks them
     equal), with a lighter record: at each epoch's end one forward pass over the training images (loss and
     accuracy) and one over the test images, instead of the full training gradient ``train_epochs`` also
     evaluates for its gradient norm (that backward pass over 1,437 images cost as much as the epoch's 45

@@ -1,7 +1,9 @@
 """``python -m optim run|list``: the core without a browser, as DESIGN.md specifies.
 
 Every flag is generated from the optimizer declarations. A bad argument prints one
-line starting with ``error:`` on stderr, nothing on stdout, and exits 2.
+line starting with ``error:`` on stderr, nothing on stdout, and exits 2. Other packages
+add their own subcommands as ``Command`` records (``experiments.cli``'s ``train``, passed in
+by ``optim/__main__.py``), so this module imports nothing of theirs.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import json
 import math
 import re
 import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,6 +34,18 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse would print the usage and exit 2; we want one line
         raise UsageError(message)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand of ``python -m optim`` declared outside ``optim``: ``add_arguments(parser)`` adds its flags
+    (``add_optimizer_flags`` gives it ``run``'s), ``run(args)`` returns what is printed as JSON and raises
+    ``UsageError`` on a bad argument (one ``error:`` line, exit 2)."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], object]
 
 
 def _all_hyperparameters() -> dict[str, Hyperparameter]:
@@ -128,7 +144,7 @@ def _glue_negative_values(argv: list[str]) -> list[str]:
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Sequence[Command] = ()) -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m optim", description="Run an optimizer on a loss surface.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="optimizers with their hyperparameters and defaults (JSON)")
@@ -151,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_optimizer_flags(run)
     for p in _all_schedule_parameters().values():
         run.add_argument("--" + p.name.replace("_", "-"), help=f"schedule parameter: {p.help} ({p.latex})")
-    _add_train_parser(sub)
+    for command in commands:
+        command.add_arguments(sub.add_parser(command.name, help=command.help))
     return parser
 
 
@@ -202,11 +219,7 @@ def run_command(args) -> dict:
         schedule = get_schedule(args.schedule)
     except KeyError as exc:
         raise UsageError(exc.args[0]) from None
-    seed = None
-    if args.seed is not None:
-        if not args.seed.isdigit() or int(args.seed) >= 2**32:
-            raise UsageError(f"--seed must be a whole number from 0 to {2**32 - 1}, got {args.seed!r}")
-        seed = int(args.seed)
+    seed = None if args.seed is None else seed_number(args.seed)
     gradient = "reverse" if args.gradient is None else args.gradient
     if gradient not in GRADIENT_METHODS:
         raise UsageError(f"unknown gradient method {gradient!r}; choose one of: {', '.join(GRADIENT_METHODS)}")
@@ -231,7 +244,7 @@ def run_command(args) -> dict:
                          "(python -m surfaces list shows them with their number of samples)")
     if args.epochs is not None and args.steps is not None:
         raise UsageError("give either --steps or --epochs, not both")
-    steps = _whole(args.steps if args.steps is not None else "100", "--steps", 0, MAX_STEPS)
+    steps = whole_number(args.steps if args.steps is not None else "100", "--steps", 0, MAX_STEPS)
     hp, sp = given_hyperparameters(args), _given_schedule_parameters(args)
     if data_flags and (args.gradient is not None or fd_step is not None):
         raise UsageError("--gradient and --fd-step apply to full-gradient runs; mini-batches use reverse-mode AD")
@@ -253,7 +266,8 @@ def run_command(args) -> dict:
     return out
 
 
-def _whole(text: str, what: str, low: int, high: int | None) -> int:
+def whole_number(text: str, what: str, low: int, high: int | None) -> int:
+    """``text`` as a whole number from ``low`` to ``high`` (``None``: no bound), or ``UsageError`` naming ``what``."""
     value = _finite(text, what)
     if not value.is_integer() or value < low or (high is not None and value > high):
         allowed = f"of at least {low}" if high is None else f"from {low} to {high}"
@@ -261,15 +275,22 @@ def _whole(text: str, what: str, low: int, high: int | None) -> int:
     return int(value)
 
 
+def seed_number(text: str) -> int:
+    """A PRNG seed from the command line: a whole number from 0 to 2³² - 1."""
+    if not text.isdigit() or int(text) >= 2**32:
+        raise UsageError(f"--seed must be a whole number from 0 to {2**32 - 1}, got {text!r}")
+    return int(text)
+
+
 def _data_run(args, surface, optimizer, hp, start, schedule, sp, seed) -> dict:
     """A mini-batch run on a data surface: the contract's record plus how the data was batched."""
     from optim.stochastic import train
 
-    batch_size = None if args.batch_size is None else _whole(args.batch_size, "--batch-size", 1, None)
+    batch_size = None if args.batch_size is None else whole_number(args.batch_size, "--batch-size", 1, None)
     if args.epochs is not None:
-        steps, epochs = None, _whole(args.epochs, "--epochs", 0, MAX_STEPS)
+        steps, epochs = None, whole_number(args.epochs, "--epochs", 0, MAX_STEPS)
     else:
-        steps, epochs = _whole(args.steps if args.steps is not None else "100", "--steps", 0, MAX_STEPS), None
+        steps, epochs = whole_number(args.steps if args.steps is not None else "100", "--steps", 0, MAX_STEPS), None
     try:
         run = train(surface.sample_loss, (surface.features, surface.targets), optimizer, hp, np.asarray(start),
                     batch_size=batch_size, steps=steps, epochs=epochs, seed=0 if seed is None else seed,
@@ -285,13 +306,15 @@ def _data_run(args, surface, optimizer, hp, start, schedule, sp, seed) -> dict:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, commands: Sequence[Command] = ()) -> int:
+    """``run`` and ``list``, and ``commands`` besides; the exit status (2 after one ``error:`` line)."""
+    extra = {command.name: command for command in commands}
     try:
-        args = build_parser().parse_args(_glue_negative_values(sys.argv[1:] if argv is None else list(argv)))
+        args = build_parser(commands).parse_args(_glue_negative_values(sys.argv[1:] if argv is None else list(argv)))
         if args.command == "list":
             result = [o.describe() for o in OPTIMIZERS.values()]
-        elif args.command == "train":
-            result = train_command(args)
+        elif args.command in extra:
+            result = extra[args.command].run(args)
         else:
             result = run_command(args)
     except UsageError as exc:
@@ -299,69 +322,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sys.stdout.write(json.dumps(result, allow_nan=False) + "\n")
     return 0
-
-
-# ---------------------------------------------------------------------------------------------------
-# ``python -m optim train``: the digits network (experiments/network.py), per-epoch numbers as JSON.
-
-TRAIN_DATASETS = ("digits",)
-
-
-def _add_train_parser(sub) -> None:
-    train = sub.add_parser("train", help="train the 64-128-10 network on a dataset and print per-epoch JSON")
-    train.add_argument("--dataset", default="digits", help=f"one of: {', '.join(TRAIN_DATASETS)} (default digits)")
-    train.add_argument("--optimizer", required=True, help=f"one of: {', '.join(OPTIMIZERS)}")
-    train.add_argument("--epochs", default="20", help="passes over the training images (default 20)")
-    train.add_argument("--batch-size", default="32", help="mini-batch size (default 32)")
-    train.add_argument("--seed", default="0", help="seed of the initial weights and the batch order (default 0)")
-    train.add_argument("--dtype", default="float64",
-                       help="float64 (default: the updates equal torch.optim's to 1e-8) or float32 "
-                            "(PyTorch's default precision, about twice as fast)")
-    add_optimizer_flags(train)  # the same generated optimizer flags as ``run``
-
-
-def train_command(args) -> dict:
-    from experiments.network import DTYPES, LAYERS, MAX_EPOCHS, train_network
-    from optim.record import backend_name, number
-
-    if args.dataset not in TRAIN_DATASETS:
-        raise UsageError(f"unknown dataset {args.dataset!r}; choose one of: {', '.join(TRAIN_DATASETS)}")
-    try:
-        optimizer = get_optimizer(args.optimizer)
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
-    if not args.seed.isdigit() or int(args.seed) >= 2**32:
-        raise UsageError(f"--seed must be a whole number from 0 to {2**32 - 1}, got {args.seed!r}")
-    if args.dtype not in DTYPES:
-        raise UsageError(f"--dtype must be {' or '.join(DTYPES)}, got {args.dtype!r}")
-    epochs = _whole(args.epochs, "--epochs", 0, MAX_EPOCHS)
-    batch_size = _whole(args.batch_size, "--batch-size", 1, None)
-    hp = given_hyperparameters(args)
-    try:
-        run = train_network(optimizer.name, hp, epochs, batch_size, int(args.seed), dtype=args.dtype)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    values = lambda a: [number(v) for v in a]  # noqa: E731
-    hp_out = {h.name: (bool(run.hyperparameters[h.name]) if h.flag else float(run.hyperparameters[h.name]))
-              for h in optimizer.hyperparameters}
-    return {
-        "dataset": args.dataset,
-        "model": "-".join(str(n) for n in LAYERS) + " MLP, ReLU, cross-entropy",
-        "optimizer": optimizer.name,
-        "hyperparameters": hp_out,
-        "epochs": run.epochs,
-        "batch_size": run.batch_size,
-        "updates_per_epoch": run.updates_per_epoch,
-        "seed": int(args.seed),
-        "epoch": list(range(run.epochs + 1)),  # index 0 = the initial weights
-        "train_loss": values(run.train_loss),
-        "test_loss": values(run.test_loss),
-        "test_accuracy": values(run.test_accuracy),
-        "train_accuracy": values(run.train_accuracy),
-        "diverged_at": run.diverged_at,
-        "seconds": run.seconds,
-        "seconds_per_epoch": run.seconds / max(run.epochs, 1),
-        "compile_seconds": run.compile_seconds,
-        "backend": backend_name(),
-        "dtype": args.dtype,
-    }

@@ -224,11 +224,12 @@ def _cli(*argv):
     import io
     import json
 
+    from experiments.cli import COMMANDS
     from optim.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["train", *argv])
+        code = main(["train", *argv], commands=COMMANDS)  # what python -m optim runs
     return code, (json.loads(out.getvalue()) if code == 0 else None), err.getvalue()
 
 

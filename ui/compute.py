@@ -1,6 +1,6 @@
 """Cached calls into the core. Arguments are plain hashables (names, floats, tuples), never JAX arrays.
 
-Compiled functions already live in ``optim.runner.compiled_run`` (one per process, shared by
+Compiled functions already live in ``optim.loops.compiled_run`` (one per process, shared by
 every session); results are cached per argument tuple with ``st.cache_data``.
 """
 
