@@ -63,10 +63,16 @@ def _flag_help(name: str) -> str:
     for opt in OPTIMIZERS.values():
         for h in opt.hyperparameters:
             if h.name == name and opt.base is None:
-                meanings.setdefault(f"{h.help} ({h.latex})" if not h.flag else h.help, []).append(opt.title)
+                text = (f"{h.help} (one of: {', '.join(h.choices)})" if h.choices
+                        else h.help if h.flag else f"{h.help} ({h.latex})")
+                meanings.setdefault(text, []).append(opt.title)
     if len(meanings) == 1:
         return next(iter(meanings))
     return "; ".join(f"{', '.join(titles)}: {text}" for text, titles in meanings.items())
+
+
+def _is_choice(name: str) -> bool:
+    return any(h.name == name and h.choices for o in OPTIMIZERS.values() for h in o.hyperparameters)
 
 
 def _pairs() -> dict[str, tuple[str, str]]:
@@ -102,6 +108,9 @@ def given_hyperparameters(args) -> dict[str, float]:
             continue
         raw = getattr(args, h.name)
         if raw is None:
+            continue
+        if _is_choice(h.name):  # a name (--line-search strong_wolfe): the chosen optimizer reads it
+            given[h.name] = raw
             continue
         given[h.name] = 1.0 if h.flag else _finite(raw, "--" + h.name.replace("_", "-"))
     for pair, (first, second) in _pairs().items():

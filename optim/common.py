@@ -59,3 +59,21 @@ def eps(default: float) -> Hyperparameter:
 def vec(v) -> str:
     """A 2-vector as a KaTeX column, four significant digits (the anatomy's numbers)."""
     return rf"\begin{{pmatrix}} {v[0]:.4g} \\ {v[1]:.4g} \end{{pmatrix}}"
+
+
+def stepper(fns, loss_fn, value_and_grad):
+    """Any rule as one call ``(f, g, state, params, hp, t) -> Moved``, the shape every loop takes.
+
+    A gradient rule's ``update`` counts the one evaluation the loop made for it; a rule with its own
+    evaluations (``fns.step``: Newton, L-BFGS, line searches) is handed the loop's objective as a closure.
+    """
+    from optim.spec import Closure, Moved
+
+    if fns.step is None:
+        def step(f, g, state, params, hp, t):
+            new, state = fns.update(g, state, params, hp, t)
+            return Moved(new, state, jnp.array([1, 0], jnp.int32), jnp.asarray(0, jnp.int32))
+
+        return step
+    closure = Closure(loss_fn, value_and_grad)
+    return lambda f, g, state, params, hp, t: fns.step(closure, f, g, state, params, hp, t)

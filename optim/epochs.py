@@ -19,6 +19,8 @@ import numpy as np
 from jax import lax
 from jax.flatten_util import ravel_pytree
 
+from optim.common import stepper
+
 SampleLoss = Callable  # (params, x_batch, y_batch) -> per-sample losses, shape (b,)
 
 
@@ -102,10 +104,16 @@ def epoch_updates(value_and_grad, fns, sched, batching: Batching, x, y, hp, sp, 
     def update(c, j):
         w, state, sched_state = c
         t = e * nb + j + 1
-        f_batch, g = value_and_grad(w, x[idx[j]], y[idx[j]], weight[j], l2)
+        xb, yb, wb = x[idx[j]], y[idx[j]], weight[j]
+
+        def batch(p):  # this update's objective: what a rule with evaluations of its own (L-BFGS) searches
+            return value_and_grad(p, xb, yb, wb, l2)
+
+        f_batch, g = batch(w)
         m, sched_state = sched.multiplier(t, f_batch, sched_state, sp)
         lr_t = hp["lr"] * m
-        w, state = fns.update(g, state, w, {**hp, "lr": lr_t}, t)
+        moved = stepper(fns, lambda p: batch(p)[0], batch)(f_batch, g, state, w, {**hp, "lr": lr_t}, t)
+        w, state = moved.params, moved.state
         return (w, state, sched_state), (ravel_pytree(w)[0] if keep_params else None, lr_t, f_batch)
 
     return lax.scan(update, carry, jnp.arange(nb))

@@ -23,8 +23,11 @@ import jax.numpy as jnp
 from jax import lax
 
 import surfaces  # noqa: F401  (turns on float64 before anything traces)
+from optim.common import stepper
 from optim.gradients import value_and_grad
 from surfaces.base import Surface
+
+NO_EVALUATIONS = (0, 0)  # (value-and-gradient calls, Hessians) before the first update
 
 
 def _value_and_grad(loss_fn, method: str, argnums=0, hp=None):
@@ -57,36 +60,42 @@ def _run_single(loss_fn, fns, sched, method, bucket, record_state, w0, hp, sp, n
     wake-ups around ThunkExecutor) and a 500-step call took ~140 us instead of ~46 us.
     """
     value_and_grad = _value_and_grad(loss_fn, method, hp=hp)
+    step = stepper(fns, loss_fn, value_and_grad)
     f0, g0 = value_and_grad(w0)
     state0, sched0 = fns.init(w0, hp), sched.init(sp)
     lr1 = hp["lr"] * sched.multiplier(1, f0, sched0, sp)[0]  # so a run that is bad at its start still has an η
     rows = lambda x, n: jnp.zeros((n, *jnp.shape(x)), jnp.result_type(x))  # noqa: E731
-    # One record, one row per index: x, y, f, ‖∇f‖ and the η of the update that led there (one
-    # buffer to fill and to copy to the host instead of four; see the docstring for why it matters).
-    row = lambda w, f, g, lr: jnp.concatenate([w, jnp.stack([f, _norm(g), lr])])  # noqa: E731
-    record = jnp.zeros((bucket + 1, 5), jnp.result_type(w0)).at[0].set(row(w0, f0, g0, lr1))
+    # One record, one row per index: x, y, f, ‖∇f‖, the η of the update that led there and the evaluations
+    # so far (value-and-gradient calls, Hessians): one buffer to fill and to copy to the host instead of
+    # several (see the docstring for why it matters).
+    dtype = jnp.result_type(w0)
+    row = lambda w, f, g, lr, ev: jnp.concatenate([w, jnp.stack([f, _norm(g), lr]), ev.astype(dtype)])  # noqa: E731
+    evals0 = jnp.asarray(NO_EVALUATIONS, jnp.int32)
+    record = jnp.zeros((bucket + 1, 7), dtype).at[0].set(row(w0, f0, g0, lr1, evals0))
     extra = (jax.tree.map(lambda x: rows(x, bucket), state0), rows(g0, bucket)) if record_state else None
 
     def going(c):
-        k, w, _, _, f, _, _, _ = c
-        return (k < n_steps) & _all_finite(w) & jnp.isfinite(f)
+        k, w, _, _, f, _, _, _, _, halt = c
+        return (k < n_steps) & _all_finite(w) & jnp.isfinite(f) & (halt == 0)
 
     def body(c):
-        k, w, state, sched_state, f, g, record, extra = c
+        k, w, state, sched_state, f, g, evals, record, extra, _ = c
         t = k + 1
         m, sched_state = sched.multiplier(t, f, sched_state, sp)
         lr_t = hp["lr"] * m
-        w_new, state = fns.update(g, state, w, {**hp, "lr": lr_t}, t)
+        moved = step(f, g, state, w, {**hp, "lr": lr_t}, t)
+        w_new, state, evals = moved.params, moved.state, evals + moved.evaluations
         f_new, g_new = value_and_grad(w_new)
-        record = record.at[t].set(row(w_new, f_new, g_new, lr_t))
+        record = record.at[t].set(row(w_new, f_new, g_new, lr_t, evals))
         if record_state:
             states, grads = extra
             extra = (jax.tree.map(lambda r, x: r.at[k].set(x), states, state), grads.at[k].set(g))
-        return t, w_new, state, sched_state, f_new, g_new, record, extra
+        k = jnp.where(moved.halt == 0, t, k)  # a rule that could not step (halt) leaves the run where it stands
+        return k, w_new, state, sched_state, f_new, g_new, evals, record, extra, moved.halt
 
-    c0 = (jnp.asarray(0, dtype=jnp.int64), w0, state0, sched0, f0, g0, record, extra)
-    k, *_, record, extra = lax.while_loop(going, body, c0)
-    return k, record, extra
+    c0 = (jnp.asarray(0, dtype=jnp.int64), w0, state0, sched0, f0, g0, evals0, record, extra, jnp.asarray(0, jnp.int32))
+    k, *_, record, extra, halt = lax.while_loop(going, body, c0)
+    return k, record, extra, halt
 
 
 def _run_recorded(loss_fn, fns, sched, method, bucket, record_state, w0, hp, sp, n_steps, tol):
@@ -98,34 +107,41 @@ def _run_recorded(loss_fn, fns, sched, method, bucket, record_state, w0, hp, sp,
     sequential chain; with them, Adam's step cost 13x more (benchmarks/prototypes.py measured it).
     """
     value_and_grad = _value_and_grad(loss_fn, method, hp=hp)
+    step = stepper(fns, loss_fn, value_and_grad)
 
     def body(carry, t):
         w, state, sched_state = carry
         f, g = value_and_grad(w)
         m, sched_state = sched.multiplier(t, f, sched_state, sp)
         lr_t = hp["lr"] * m
-        w_new, state = fns.update(g, state, w, {**hp, "lr": lr_t}, t)
-        return (w_new, state, sched_state), (w, f, _norm(g), lr_t, (state, g) if record_state else None)
+        moved = step(f, g, state, w, {**hp, "lr": lr_t}, t)
+        return ((moved.params, moved.state, sched_state),
+                (w, f, _norm(g), lr_t, (moved.state, g) if record_state else None, moved.evaluations, moved.halt))
 
     ts = jnp.arange(1, bucket + 1, dtype=jnp.int64)
-    (w, _, _), (points, loss, grad_norm, lr, states) = lax.scan(body, (w0, fns.init(w0, hp), sched.init(sp)), ts)
+    (w, _, _), (points, loss, grad_norm, lr, states, evals, halts) = lax.scan(
+        body, (w0, fns.init(w0, hp), sched.init(sp)), ts)
     f_end, g_end = value_and_grad(w)
     append = lambda seq, last: jnp.concatenate([seq, last[None]])  # noqa: E731
     points, loss, grad_norm = append(points, w), append(loss, f_end), append(grad_norm, _norm(g_end))
+    evals = jnp.concatenate([jnp.zeros((1, 2), jnp.int32), jnp.cumsum(evals, axis=0)])  # so far, per index
     k = jnp.arange(bucket + 1)
     bad = ~(jnp.all(jnp.isfinite(points), axis=-1) & jnp.isfinite(loss)) & (k <= n_steps)
+    halted = (halts != 0) & (k[:-1] < n_steps)  # the update from index k could not be taken
     diverged = bad.any()
     stop = jnp.where(diverged, jnp.argmax(bad), n_steps)  # the record holds still from here
+    halted_at = jnp.where(halted.any() & (jnp.argmax(halted) < stop), jnp.argmax(halted), -1)
+    stop = jnp.where(halted_at >= 0, halted_at, stop)
     held = jnp.minimum(k, stop)
-    points, loss, grad_norm = points[held], loss[held], grad_norm[held]
+    points, loss, grad_norm, evals = points[held], loss[held], grad_norm[held], evals[held]
     lr = lr[jnp.minimum(k[:-1], jnp.maximum(stop - 1, 0))]
     if record_state:
         states = jax.tree.map(lambda a: a[jnp.minimum(k[:-1], jnp.maximum(stop - 1, 0))], states)
     hit = (grad_norm < tol) & (k <= stop) & ~(diverged & (k == stop))
     converged_at = jnp.where(hit.any(), jnp.argmax(hit), -1)
-    diverged_at = jnp.where(diverged, stop, -1)
-    summary = (points[-1], loss[-1], diverged_at, converged_at)
-    return summary, (points, loss, grad_norm, lr, states)
+    diverged_at = jnp.where(diverged & (halted_at < 0), stop, -1)
+    summary = (points[-1], loss[-1], diverged_at, converged_at, halted_at)
+    return summary, (points, loss, grad_norm, lr, states, evals)
 
 
 def _run_final(surface, fns, sched, method, xy, hp, sp, n_steps, tol):
@@ -169,7 +185,8 @@ def _run_final(surface, fns, sched, method, xy, hp, sp, n_steps, tol):
     bad_end = ~(jnp.isfinite(w[0]) & jnp.isfinite(w[1]) & jnp.isfinite(f_end))
     diverged_at = jnp.where((diverged_at < 0) & bad_end, n_steps, diverged_at)
     converged_at = jnp.where((converged_at < 0) & (diverged_at < 0) & (gn_end < tol), n_steps, converged_at)
-    return jnp.stack(w), f_end, diverged_at, converged_at
+    evaluations = jnp.where(diverged_at < 0, n_steps, diverged_at)  # a gradient rule: one per update taken
+    return jnp.stack(w), f_end, diverged_at, converged_at, jnp.full((b,), -1, jnp.int32), evaluations
 
 
 def _run_final_each(surface, fns, sched, method, xy, hp, sp, n_steps, tol):
@@ -179,34 +196,38 @@ def _run_final_each(surface, fns, sched, method, xy, hp, sp, n_steps, tol):
 
     def one(w0, hp, sp):
         value_and_grad = _value_and_grad(surface, method, hp=hp)
+        step = stepper(fns, surface, value_and_grad)
 
         def body(t, carry):
-            w, state, sched_state, diverged_at, converged_at = carry
+            w, state, sched_state, diverged_at, converged_at, halted_at, evals = carry
             f, g = value_and_grad(w)
             idx = t - 1
             bad = ~(_all_finite(w) & jnp.isfinite(f))
-            diverged_at = jnp.where((diverged_at < 0) & bad, idx, diverged_at)
+            diverged_at = jnp.where((diverged_at < 0) & (halted_at < 0) & bad, idx, diverged_at)
             converged_at = jnp.where((converged_at < 0) & (diverged_at < 0) & (g[0] * g[0] + g[1] * g[1] < tol * tol),
                                      idx, converged_at)
             m, sched_new = sched.multiplier(t, f, sched_state, sp)
-            w_new, state_new = fns.update(g, state, w, {**hp, "lr": hp["lr"] * m}, t)
-            move = diverged_at < 0
+            moved = step(f, g, state, w, {**hp, "lr": hp["lr"] * m}, t)
+            running = (diverged_at < 0) & (halted_at < 0)
+            halted_at = jnp.where(running & (moved.halt != 0), idx, halted_at)
+            move = running & (moved.halt == 0)
             hold = lambda new, old: jax.tree.map(lambda a, c: jnp.where(move, a, c), new, old)  # noqa: E731
-            return hold(w_new, w), hold(state_new, state), hold(sched_new, sched_state), diverged_at, converged_at
+            return (hold(moved.params, w), hold(moved.state, state), hold(sched_new, sched_state), diverged_at,
+                    converged_at, halted_at, evals + jnp.where(move, moved.evaluations[0], 0))
 
         minus_one = jnp.int32(-1)
-        carry0 = (w0, fns.init(w0, hp), sched.init(sp), minus_one, minus_one)
-        w, _, _, diverged_at, converged_at = lax.fori_loop(jnp.int32(1), n_steps + 1, body, carry0)
+        carry0 = (w0, fns.init(w0, hp), sched.init(sp), minus_one, minus_one, minus_one, jnp.int32(0))
+        w, _, _, diverged_at, converged_at, halted_at, evals = lax.fori_loop(jnp.int32(1), n_steps + 1, body, carry0)
         f_end, g_end = value_and_grad(w)
         bad_end = ~(_all_finite(w) & jnp.isfinite(f_end))
-        diverged_at = jnp.where((diverged_at < 0) & bad_end, n_steps, diverged_at)
+        diverged_at = jnp.where((diverged_at < 0) & (halted_at < 0) & bad_end, n_steps, diverged_at)
         converged_at = jnp.where((converged_at < 0) & (diverged_at < 0) & (_norm(g_end) < tol), n_steps,
                                  converged_at)
-        return w, f_end, diverged_at, converged_at
+        return w, f_end, diverged_at, converged_at, halted_at, evals
 
     axes = lambda d: {k: 0 if jnp.ndim(v) else None for k, v in d.items()}  # noqa: E731  per run or shared
-    w, f_end, diverged_at, converged_at = jax.vmap(one, in_axes=(1, axes(hp), axes(sp)))(xy, hp, sp)
-    return w.T, f_end, diverged_at, converged_at
+    w, *rest = jax.vmap(one, in_axes=(1, axes(hp), axes(sp)))(xy, hp, sp)
+    return (w.T, *rest)
 
 
 def final_chunk() -> int | None:
@@ -238,10 +259,10 @@ def compiled_final(surface: Surface, code_name: str, method: str, schedule: str,
         per_run = lambda d: {k: v for k, v in d.items() if v.ndim}  # noqa: E731
         shared = lambda d: {k: v for k, v in d.items() if not v.ndim}  # noqa: E731
         parts = (blocks(xy), jax.tree.map(blocks, per_run(hp)), jax.tree.map(blocks, per_run(sp)))
-        w, f, div, conv = lax.map(
+        w, *rest = lax.map(
             lambda p: block(p[0], {**shared(hp), **p[1]}, {**shared(sp), **p[2]}, n_steps, tol), parts)
         unblock = lambda a: a.swapaxes(0, -2).reshape(*a.shape[1:-1], -1)  # noqa: E731
-        return unblock(w), f.reshape(-1), div.reshape(-1), conv.reshape(-1)
+        return (unblock(w), *(a.reshape(-1) for a in rest))
 
     return jax.jit(run)
 

@@ -24,8 +24,16 @@ def number(v):
 
 def run_record(traj: Trajectory, surface_label: str, optimizer: Optimizer, start) -> dict:
     """The JSON object of ``python -m optim run`` (DESIGN.md): non-finite numbers become ``None``."""
-    hp = {h.name: (bool(traj.hyperparameters[h.name]) if h.flag else traj.hyperparameters[h.name])
-          for h in optimizer.hyperparameters}
+    hp = optimizer.shown(traj.hyperparameters)
+    extra = {}
+    if not optimizer.first_order and traj.evaluations is not None:
+        # a rule with evaluations of its own: what each step cost (torch's func_evals per step() call)
+        per_step = [[int(v) for v in col] for col in (traj.evaluations[1:] - traj.evaluations[:-1]).T]
+        extra["evaluations"] = per_step[0]
+        if any(per_step[1]):
+            extra["hessian_evaluations"] = per_step[1]
+    if traj.halted_at is not None:
+        extra["stopped_at"], extra["stopped_because"] = traj.halted_at, traj.halt_reason
     return {
         "surface": surface_label,
         "optimizer": optimizer.name,
@@ -38,6 +46,7 @@ def run_record(traj: Trajectory, surface_label: str, optimizer: Optimizer, start
         "diverged_at": traj.diverged_at,
         "backend": backend_name(),
         "dtype": str(traj.points.dtype),
+        **extra,
     }
 
 

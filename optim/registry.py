@@ -1,9 +1,12 @@
-"""The explicit optimizer registry: torch.optim's names plus the course's aliases, then Lion (optax's)."""
+"""The explicit optimizer registry: torch.optim's names plus the course's aliases, Lion (optax's), then
+the rules that evaluate the loss themselves: Newton's method and steepest descent with a line search."""
 
 from optim.adafactor import ADAFACTOR
 from optim.adam import ADAM, ADAMW
 from optim.adam_variants import ADAMAX, NADAM, RADAM
 from optim.adaptive import ADADELTA, ADAGRAD, RMSPROP
+from optim.lbfgs import LBFGS
+from optim.newton import NEWTON, STEEPEST
 from optim.sgd import ASGD, GD, MOMENTUM, NESTEROV, SGD
 from optim.sign import LION, RPROP
 from optim.spec import Optimizer
@@ -11,7 +14,7 @@ from optim.spec import Optimizer
 OPTIMIZERS: dict[str, Optimizer] = {
     o.name: o
     for o in (GD, MOMENTUM, NESTEROV, SGD, ASGD, ADAGRAD, ADADELTA, RMSPROP, RPROP, ADAM, ADAMW, ADAMAX, NADAM,
-              RADAM, ADAFACTOR, LION)
+              RADAM, ADAFACTOR, LBFGS, LION, NEWTON, STEEPEST)
 }
 
 

@@ -40,6 +40,11 @@ class Trajectory:
     grads: np.ndarray | None = None  # shape (steps, 2): ∇f at the point each update started from, if asked for
     schedule: str = "constant"
     schedule_parameters: dict[str, float] | None = None
+    # shape (steps + 1, 2): evaluations made to reach each index (value-and-gradient calls, Hessians),
+    # 0 at the start; a gradient rule makes one per update, L-BFGS or a line search several
+    evaluations: np.ndarray | None = None
+    halted_at: int | None = None  # where the rule could not step (a singular Hessian): the run stops there
+    halt_reason: str | None = None  # why, in a sentence
 
     @property
     def final(self) -> np.ndarray:
@@ -64,6 +69,8 @@ class BatchResult:
     converged_at: np.ndarray  # shape (B,), first index with grad norm < tol, -1 if never
     points: np.ndarray | None  # shape (steps + 1, B, 2), time-major, only with keep_paths
     loss: np.ndarray | None  # shape (steps + 1, B), only with keep_paths
+    halted_at: np.ndarray | None = None  # shape (B,), where the rule could not step, -1 if never
+    evaluations: np.ndarray | None = None  # value-and-gradient calls: (B,) in all, or (steps + 1, B) with paths
 
 
 def step_bucket(steps: int) -> int:
@@ -128,19 +135,23 @@ def descend(
     bucket = step_bucket(steps)
     knobs = _gradient_knobs(gradient, fd_step)
     fn = compiled_run(surface, optimizer.code_name, gradient, bucket, False, schedule, record_state)
-    k, record, extra = fn(w0, {**_as_hp(hp), **knobs}, _as_hp(sp), np.int64(steps))
+    k, record, extra, halt = fn(w0, {**_as_hp(hp), **knobs}, _as_hp(sp), np.int64(steps))
     # The record holds still from the last index reached: on the host (NumPy), where a gather over
     # a few thousand rows costs microseconds; in the graph it was a dozen small kernels.
-    stop = int(k)
+    stop, halt = int(k), int(halt)
     rows = np.asarray(record)[np.minimum(np.arange(steps + 1), stop)]
     points, loss, grad_norm, lr = rows[:, :2], rows[:, 2], rows[:, 3], rows[1:, 4]
+    evaluations = rows[:, 5:7].astype(np.int64)
     states = grads = None
     if record_state:
         before = np.minimum(np.arange(steps), max(stop - 1, 0))
         states, grads = jax.tree.map(lambda a: np.asarray(a)[before], extra)
     bad = not (np.isfinite(points[stop]).all() and np.isfinite(loss[stop]))
     diverged_at = stop if bad else None
-    return Trajectory(points, loss, grad_norm, diverged_at, steps, hp, lr, states, grads, schedule, sp)
+    halted_at = stop if halt and not bad else None
+    reason = optimizer.halts[halt] if halted_at is not None else None
+    return Trajectory(points, loss, grad_norm, diverged_at, steps, hp, lr, states, grads, schedule, sp,
+                      evaluations, halted_at, reason)
 
 
 def _broadcast_parameters(given: Mapping | None, resolve) -> dict[str, np.ndarray]:
@@ -203,14 +214,16 @@ def descend_batch(
         return {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (b,)) for k, v in sorted(params.items())}
 
     fn = compiled_run(surface, optimizer.code_name, gradient, step_bucket(steps), True, schedule)
-    (w, f, div, conv), paths = fn(w0_b, as_batch({**hp, **knobs}), as_batch(sp), np.int64(steps), np.float64(tol))
-    div, conv = np.asarray(div), np.asarray(conv)
+    (w, f, div, conv, halted), paths = fn(w0_b, as_batch({**hp, **knobs}), as_batch(sp), np.int64(steps),
+                                          np.float64(tol))
+    div, conv, halted = np.asarray(div), np.asarray(conv), np.asarray(halted)
     # Indices past the requested count belong to the padding of the bucket.
     conv = np.where(conv > steps, -1, conv)
     div = np.where(div > steps, -1, div)
     points = np.asarray(paths[0])[: steps + 1]
     loss = np.asarray(paths[1])[: steps + 1]
-    return BatchResult(np.asarray(w), np.asarray(f), div, conv, points, loss)
+    evaluations = np.asarray(paths[5])[: steps + 1, :, 0].astype(np.int64)
+    return BatchResult(np.asarray(w), np.asarray(f), div, conv, points, loss, halted, evaluations)
 
 
 def _final_batch(surface, code_name, gradient, schedule, starts, hp, sp, steps, tol, knobs) -> BatchResult:
@@ -230,7 +243,7 @@ def _final_batch(surface, code_name, gradient, schedule, starts, hp, sp, steps, 
     else:
         one = lambda a: pad(np.broadcast_to(np.asarray(a, dtype=np.float64), (b,)))  # noqa: E731
     # The difference step stays one scalar for the block (the block's gradient is vectorised around it).
-    w, f, div, conv = fn(xy, {**{k: one(v) for k, v in hp.items()}, **knobs}, {k: one(v) for k, v in sp.items()},
-                         np.int32(steps), np.float64(tol))
+    w, f, div, conv, halted, evals = fn(xy, {**{k: one(v) for k, v in hp.items()}, **knobs},
+                                        {k: one(v) for k, v in sp.items()}, np.int32(steps), np.float64(tol))
     return BatchResult(np.asarray(w)[:, :b].T, np.asarray(f)[:b], np.asarray(div)[:b], np.asarray(conv)[:b],
-                       None, None)
+                       None, None, np.asarray(halted)[:b], np.asarray(evals)[:b].astype(np.int64))

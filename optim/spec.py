@@ -35,13 +35,23 @@ class Hyperparameter:
     flag: bool = False  # boolean switch
     cli: str | None = None  # the CLI flag when it differs from --name (e.g. betas)
     decoupled: bool = False  # weight decay only: it shrinks w apart from the gradient (AdamW's reading)
+    # A choice among names (L-BFGS's line_search_fn), carried as the chosen index 0.0, 1.0, ... so that
+    # switching is a traced value too; the default is an index. The first name is torch's None where it has one.
+    choices: tuple[str, ...] = ()
+    whole: bool = False  # a count (history size, iterations): whole numbers only
 
     def check(self, value: float) -> str | None:
         """``None`` when ``value`` is valid, otherwise one sentence saying what is allowed."""
         if self.flag:
             return None if value in (0.0, 1.0) else f"{self.name} is a switch: give true or false"
+        if self.choices:
+            if value in range(len(self.choices)):
+                return None
+            return f"{self.name} ({self.label}) must be one of {', '.join(self.choices)}"
         if value != value or value in (float("inf"), float("-inf")):
             return f"{self.name} must be a finite number, got {value}"
+        if self.whole and value != int(value):
+            return f"{self.name} ({self.label}) must be a whole number, got {value:g}"
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
             op = ">" if self.low_open else ">="
             return f"{self.name} ({self.label}) must be {op} {self.low:g}, got {value:g}"
@@ -49,6 +59,44 @@ class Hyperparameter:
             op = "<" if self.high_open else "<="
             return f"{self.name} ({self.label}) must be {op} {self.high:g}, got {value:g}"
         return None
+
+    def shown(self, value: float) -> bool | str | int | float:
+        """The value as a person (and the JSON record) reads it: a switch as true/false, a choice by its
+        name, a count as a whole number."""
+        if self.flag:
+            return bool(value)
+        if self.choices:
+            return self.choices[int(value)]
+        if self.whole:
+            return int(value)
+        return float(value)
+
+    def read(self, text: str) -> float:
+        """A value typed on the command line or in a link, as the traced float; raises ``ValueError``
+        with one sentence (choices by name; numbers checked by the caller)."""
+        if self.choices:
+            if text in self.choices:
+                return float(self.choices.index(text))
+            raise ValueError(f"{self.name} must be one of {', '.join(self.choices)}, got {text!r}")
+        return float(text)
+
+
+class Closure(NamedTuple):
+    """What a rule that evaluates the loss itself (Newton, L-BFGS, a line search) is handed each step:
+    both functions of the parameters, on the run's objective (the surface, or this step's mini-batch)."""
+
+    loss: Callable  # params -> f
+    value_and_grad: Callable  # params -> (f, grad), by the run's gradient method
+
+
+class Moved(NamedTuple):
+    """What a ``step`` returns."""
+
+    params: object
+    state: object
+    # Evaluations this step, the runner's one at the start included: int32 (value_and_grad, hessian).
+    evaluations: object
+    halt: object  # int32: 0 where the step was taken, else why not (``Optimizer.halts``); the run stops there
 
 
 class Step(NamedTuple):
@@ -85,7 +133,10 @@ class OptimizerFns(NamedTuple):
     """
 
     init: Callable
-    update: Callable
+    update: Callable | None
+    # step(closure, f, grad, state, params, hp, t) -> Moved: for rules that evaluate the loss themselves
+    # (f and grad are the runner's evaluation at params). ``update`` is None for them.
+    step: Callable | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,10 +161,21 @@ class Optimizer:
     # every coordinate). False for a rule that takes norms of whole tensors (Adafactor): the final-points
     # runner then hands it one run's parameters at a time instead of a block of runs per coordinate.
     elementwise: bool = True
+    # Why a run stopped, by the halt code ``step`` returned (Newton: the Hessian is singular there).
+    halts: tuple[str, ...] = ("",)
 
     @property
     def code_name(self) -> str:
         return self.base or self.name
+
+    @property
+    def first_order(self) -> bool:
+        """An update from the gradient alone (no evaluations of its own): every loop can run it."""
+        return self.fns.step is None
+
+    def shown(self, hp: Mapping[str, float]) -> dict:
+        """Every value as a person reads it (switches true/false, choices by name), for records and exports."""
+        return {h.name: h.shown(hp[h.name]) for h in self.hyperparameters}
 
     @property
     def knobs(self) -> tuple[Hyperparameter, ...]:
@@ -143,7 +205,8 @@ class Optimizer:
             raise ValueError(
                 f"{self.name} has no hyperparameter {unknown[0]!r}; it takes: {', '.join(known)}"
             )
-        values = {**self.defaults(), **{k: float(v) for k, v in given.items()}}
+        values = {**self.defaults(), **{k: known[k].read(v) if isinstance(v, str) else float(v)
+                                        for k, v in given.items()}}
         for name, h in known.items():
             if h.flag and isinstance(values[name], bool):
                 values[name] = float(values[name])
@@ -186,12 +249,14 @@ class Optimizer:
                     "name": h.name,
                     "label": h.label,
                     "latex": h.latex,
-                    "default": (bool(h.default) if h.flag else h.default),
+                    "default": h.shown(h.default),
                     "valid": [h.low, h.high],
                     "slider": [h.ui_low, h.ui_high],
                     "log": h.log,
                     "flag": h.flag,
                     "help": h.help,
+                    **({"choices": list(h.choices)} if h.choices else {}),
+                    **({"whole": True} if h.whole else {}),
                 }
                 for h in self.hyperparameters
             ],

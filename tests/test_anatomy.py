@@ -94,7 +94,8 @@ EXPLAINED = {
     "adadelta": {"rho": 0.8}, "rmsprop": {"lr": 0.01, "momentum": 0.5}, "rprop": {"lr": 0.01},
     "adam": {"lr": 0.05}, "adamw": {"lr": 0.05, "weight_decay": 0.0}, "adamax": {"lr": 0.05},
     "nadam": {"lr": 0.05}, "radam": {"lr": 0.05}, "adafactor": {"lr": 0.05, "d": 1.0},
-    "lion": {"lr": 0.01, "weight_decay": 0.0},
+    "lion": {"lr": 0.01, "weight_decay": 0.0}, "lbfgs": {"history_size": 3.0}, "newton": {"damping": 0.5},
+    "steepest": {"line_search": 1.0},
 }
 
 
@@ -112,5 +113,9 @@ def test_explained_parts_add_up_to_the_update(name):
     for k in (0, 1, 7, 11):  # RAdam switches on its adaptive step at t = 6 (rho_t > 5)
         a = step_anatomy(traj, opt, k)
         assert a.latex.count(r"\begin{gathered}") == 1 and a.arrows["Δw (actual update)"].shape == (2,)
-        np.testing.assert_allclose(a.arrows["Δw (actual update)"], -a.effective_step * a.direction, rtol=1e-9,
-                                   atol=1e-15)
+        if a.effective_step is None:  # Newton, L-BFGS: the update is the direction times one step length
+            step = next(v for label, v in a.arrows.items() if label.endswith("step)") and "plain" not in label)
+            np.testing.assert_allclose(a.arrows["Δw (actual update)"], step, rtol=1e-9, atol=1e-15)
+        else:
+            np.testing.assert_allclose(a.arrows["Δw (actual update)"], -a.effective_step * a.direction,
+                                       rtol=1e-9, atol=1e-15)

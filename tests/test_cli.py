@@ -164,15 +164,34 @@ def test_given_hyperparameters_are_recorded(capsys):
     assert out["hyperparameters"]["centered"] is True and out["hyperparameters"]["alpha"] == 0.9
 
 
-NEW_RULES = ["asgd", "adadelta", "rprop", "adamax", "nadam", "radam", "lion"]
+NEW_RULES = ["asgd", "adadelta", "rprop", "adamax", "nadam", "radam", "adafactor", "lion", "lbfgs", "newton",
+             "steepest"]
 
 
 @pytest.mark.parametrize("optimizer", NEW_RULES)
 def test_every_rule_records_its_declared_defaults(capsys, optimizer):
     """Each knob under its own name, pairs split (betas -> beta1, beta2; etas -> etaminus, etaplus)."""
     out = run_ok(capsys, "run", "--surface", "bowl", "--optimizer", optimizer, "--steps", "1")
-    declared = {h.name: (bool(h.default) if h.flag else h.default) for h in OPTIMIZERS[optimizer].hyperparameters}
+    declared = {h.name: h.shown(h.default) for h in OPTIMIZERS[optimizer].hyperparameters}
     assert out["hyperparameters"] == {**declared, "schedule": "constant"}
+    # a rule with evaluations of its own says what each step cost; a gradient rule's record is the contract's
+    assert ("evaluations" in out) == (not OPTIMIZERS[optimizer].first_order)
+
+
+def test_lbfgs_with_strong_wolfe_and_damped_newton_from_the_command_line(capsys):
+    from optim import descend
+
+    out = run_ok(capsys, "run", "--surface", "rosenbrock", "--optimizer", "lbfgs", "--line-search", "strong_wolfe",
+                 "--steps", "30")
+    assert out["hyperparameters"]["line_search"] == "strong_wolfe" and out["hyperparameters"]["history_size"] == 100
+    traj = descend(get_surface("rosenbrock"), OPTIMIZERS["lbfgs"], {"line_search": "strong_wolfe"}, (-1.2, 1.0), 30)
+    assert out["evaluations"] == np.diff(traj.evaluations[:, 0]).tolist() and len(out["evaluations"]) == 30
+    assert max(out["evaluations"]) > 1 and set(RUN_KEYS) <= set(out)
+    out = run_ok(capsys, "run", "--surface", "rosenbrock", "--optimizer", "newton", "--damping", "1e-3",
+                 "--steps", "5")
+    assert out["evaluations"] == [1] * 5 and out["hessian_evaluations"] == [1] * 5
+    out = run_ok(capsys, "run", "--formula", "x^4 + y^2", "--optimizer", "newton", "--start", "0,1", "--steps", "5")
+    assert out["stopped_at"] == 0 and "singular" in out["stopped_because"] and out["diverged_at"] is None
 
 
 def test_pair_flags_of_the_new_rules_are_recorded(capsys):
@@ -243,7 +262,7 @@ def test_list_describes_every_optimizer(capsys):
         opt = OPTIMIZERS[entry["name"]]
         assert entry["alias_of"] == opt.base and entry["title"] and entry["update_latex"]
         got = {h["name"]: h["default"] for h in entry["hyperparameters"]}
-        assert got == {h.name: (bool(h.default) if h.flag else h.default) for h in opt.hyperparameters}
+        assert got == {h.name: h.shown(h.default) for h in opt.hyperparameters}  # choices by name
         for h in entry["hyperparameters"]:
             assert {"name", "label", "latex", "default", "valid", "slider", "log", "flag", "help"} <= set(h)
     by_name = {o["name"]: o for o in listed}
@@ -261,7 +280,7 @@ ADAM = [*BASE, "--optimizer", "adam"]
 NO_STEPS = ["run", "--surface", "bowl", "--optimizer", "sgd"]
 BAD = {
     "unknown surface": (["run", "--surface", "nope", "--optimizer", "sgd"], "unknown surface 'nope'"),
-    "unknown optimizer": ([*BASE, "--optimizer", "lbfgs"], "unknown optimizer 'lbfgs'"),
+    "unknown optimizer": ([*BASE, "--optimizer", "bfgs"], "unknown optimizer 'bfgs'"),
     "lr abc": ([*SGD, "--lr", "abc"], "--lr must be a number"),
     "lr nan": ([*SGD, "--lr", "nan"], "--lr must be a finite number"),
     "lr inf": ([*SGD, "--lr", "inf"], "--lr must be a finite number"),
@@ -281,6 +300,15 @@ BAD = {
     "rho 1": ([*BASE, "--optimizer", "adadelta", "--rho", "1.5"], "rho"),
     "momentum decay -1": ([*BASE, "--optimizer", "nadam", "--momentum-decay", "-1"], "momentum_decay"),
     "lion betas 1,1": ([*BASE, "--optimizer", "lion", "--betas", "1,1"], "beta1"),
+    "negative history": ([*BASE, "--optimizer", "lbfgs", "--history-size", "-1"],
+                         "history_size (history size) must be >= 1"),
+    "fractional history": ([*BASE, "--optimizer", "lbfgs", "--history-size", "2.5"], "must be a whole number"),
+    "unknown line search": ([*BASE, "--optimizer", "lbfgs", "--line-search", "wolfe"],
+                            "line_search must be one of none, strong_wolfe"),
+    "c2 below c1": ([*BASE, "--optimizer", "newton", "--line-search", "strong_wolfe", "--c1", "0.5", "--c2", "0.4"],
+                    "c2 (0.4) must be greater than c1 (0.5)"),
+    "negative damping": ([*BASE, "--optimizer", "newton", "--damping", "-1"], "damping"),
+    "line search on adam": ([*ADAM, "--line-search", "armijo"], "adam has no hyperparameter 'line_search'"),
     "nesterov without momentum": ([*SGD, "--nesterov"], "Nesterov momentum needs"),
     "nesterov with dampening": ([*BASE, "--optimizer", "nesterov", "--dampening", "0.5"], "Nesterov"),
     "momentum on adam": ([*ADAM, "--momentum", "0.9"],

@@ -94,6 +94,12 @@ def _random_calls(name: str, rng):
         "adafactor": lambda: {"beta2_decay": pick([-0.8, np.float32(-0.5), -1]), "d": pick([1, 2.5]),
                               "eps1": pick([1e-30, np.float64(1e-3)]), "weight_decay": pick([0, 0.1])},
         "lion": lambda: {"beta1": rng.uniform(0, 0.99), "weight_decay": pick([0, 1e-3, np.float32(0.1)])},
+        # the rules with evaluations of their own: a choice of line search is a traced index too
+        "lbfgs": lambda: {"line_search": pick(["none", "strong_wolfe", 1.0, 0]), "max_iter": pick([1, 3.0]),
+                          "history_size": pick([100, np.int64(5), 2.0]), "tolerance_grad": pick([1e-7, 0])},
+        "newton": lambda: {"damping": pick([0, 1e-3, np.float32(0.5)]), "saddle_free": pick([True, False, 1.0]),
+                           "line_search": pick(["none", "armijo", "strong_wolfe", 2.0]), "c1": pick([1e-4, 0.3])},
+        "steepest": lambda: {"line_search": pick(["armijo", "strong_wolfe", 1]), "shrink": rng.uniform(0.1, 0.9)},
     }[name]
     lrs = [0.01, 1, np.float32(0.02), np.float64(0.003), 0.5, 2, np.int64(1), 1e-4]
     starts = [(1.0, -2.0), [3, 1], np.array([0.5, 0.25], dtype=np.float32), np.array([-1, 2]),
