@@ -46,8 +46,7 @@ def train_command(args) -> dict:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     values = lambda a: [number(v) for v in a]  # noqa: E731
-    hp_out = {h.name: (bool(run.hyperparameters[h.name]) if h.flag else float(run.hyperparameters[h.name]))
-              for h in optimizer.hyperparameters}
+    hp_out = optimizer.shown(run.hyperparameters)
     return {
         "dataset": args.dataset,
         "model": "-".join(str(n) for n in LAYERS) + " MLP, ReLU, cross-entropy",

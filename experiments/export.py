@@ -34,8 +34,7 @@ def race_records(result, surface, surface_label: str, start, schedule: str = "co
     records = []
     for r, racer in enumerate(result.racers):
         optimizer = get_optimizer(racer.optimizer)
-        hp = {h.name: (bool(result.hyperparameters[r][h.name]) if h.flag else result.hyperparameters[r][h.name])
-              for h in optimizer.hyperparameters}
+        hp = optimizer.shown(result.hyperparameters[r])
         d = int(result.diverged_at[r])
         records.append({
             "surface": surface_label,
@@ -50,6 +49,10 @@ def race_records(result, surface, surface_label: str, start, schedule: str = "co
             "backend": backend_name(),
             "dtype": str(result.points.dtype),
         })
+        if not optimizer.first_order and result.evaluations is not None:  # as optim run writes it
+            records[-1]["evaluations"] = [int(v) for v in np.diff(result.evaluations[:, r])]
+        if result.halted_at is not None and result.halted_at[r] >= 0:  # the rule could not step from there
+            records[-1]["stopped_at"] = int(result.halted_at[r])
     return records
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from jax import lax
 
 import surfaces  # noqa: F401  (turns on float64 before anything traces)
+from optim.common import stepper
 from optim.runner import MAX_STEPS, step_bucket
 from optim.spec import Optimizer
 
@@ -177,12 +178,14 @@ def _outside(w, f, xp=jnp):
 def _scan(curve: Curve, fns, bucket: int, w0, hp, n_steps):
     """The whole run as one scan; the body records (w_k, f, f') at index t - 1 and steps to w_{t}."""
     value_and_slope = jax.value_and_grad(curve)
+    step = stepper(fns, curve, value_and_slope)
 
     def body(carry, t):
         w, state, stopped = carry
         f, g = value_and_slope(w)
         stopped = stopped | _outside(w, f)
-        w_new, state_new = fns.update(g, state, w, hp, t)
+        moved = step(f, g, state, w, hp, t)  # a rule that cannot step here (Newton where f'' = 0) holds still
+        w_new, state_new = moved.params, moved.state
         move = ~stopped & (t <= n_steps)
         keep = lambda new, old: jnp.where(move, new, old)  # noqa: E731
         return (keep(w_new, w), jax.tree.map(keep, state_new, state), stopped), (w, f, g)

@@ -69,11 +69,13 @@ class RaceResult:
     score: np.ndarray  # shape (R,), final f - f* (or f), +inf when diverged
     diverged_at: np.ndarray  # shape (R,), first non-finite index, -1 if never
     reached_at: np.ndarray  # shape (R,), first index within tolerance, -1 if never
-    grad_evals: np.ndarray  # shape (R,), gradient evaluations = steps taken
+    grad_evals: np.ndarray  # shape (R,), value-and-gradient calls in all (one per step for a gradient rule)
     f_star: float | None
     steps: int
     tol: float
     calls: int  # compiled calls made: one per optimizer code
+    evaluations: np.ndarray | None = None  # shape (steps + 1, R): value-and-gradient calls to reach each index
+    halted_at: np.ndarray | None = None  # shape (R,): where a rule could not step (Newton, singular H), -1 if never
 
     @property
     def criterion(self) -> str:
@@ -85,13 +87,20 @@ class RaceResult:
             return None if v < 0 else int(v)
 
         gap = "final f − f*" if self.f_star is not None else "final f"
-        return [
-            {"racer": r.label, f"steps to {self.criterion} < {self.tol:g}": opt(self.reached_at[i]),
-             gap: float(self.score[i]) if np.isfinite(self.score[i]) else None,
-             "final f": float(self.final_loss[i]) if np.isfinite(self.final_loss[i]) else None,
-             "diverged at": opt(self.diverged_at[i]), "gradient evaluations": int(self.grad_evals[i])}
-            for i, r in enumerate(self.racers)
-        ]
+        stopped = self.halted_at is not None and bool((self.halted_at >= 0).any())
+        rows = []
+        for i, r in enumerate(self.racers):
+            row = {"racer": r.label, f"steps to {self.criterion} < {self.tol:g}": opt(self.reached_at[i]),
+                   f"evaluations to {self.criterion} < {self.tol:g}": (
+                       None if self.reached_at[i] < 0 or self.evaluations is None
+                       else int(self.evaluations[self.reached_at[i], i])),
+                   gap: float(self.score[i]) if np.isfinite(self.score[i]) else None,
+                   "final f": float(self.final_loss[i]) if np.isfinite(self.final_loss[i]) else None,
+                   "diverged at": opt(self.diverged_at[i]), "gradient evaluations": int(self.grad_evals[i])}
+            if stopped:  # a rule that could not step (Newton where the Hessian is singular)
+                row["stopped at"] = opt(self.halted_at[i])
+            rows.append(row)
+        return rows
 
 
 def _score(final_loss: np.ndarray, diverged_at: np.ndarray, f_star: float | None) -> np.ndarray:
@@ -113,10 +122,11 @@ def _run_group(surface: Surface, code_name: str, hps: list[dict[str, float]], st
     w0 = np.broadcast_to(np.asarray(start, dtype=np.float64), (len(lanes), 2))
     sp_lanes = {k: np.full(len(lanes), v, dtype=np.float64) for k, v in sorted(dict(sp or {}).items())}
     fn = compiled_run(surface, code_name, "reverse", step_bucket(steps), True, schedule)
-    (_, _, _, conv), paths = fn(w0, hp, sp_lanes, np.int64(steps), np.float64(tol))
+    (_, _, _, conv, halted), paths = fn(w0, hp, sp_lanes, np.int64(steps), np.float64(tol))
     # Slice on the host: slicing a device array to a new length compiles a small op.
     points, loss = (np.asarray(a)[: steps + 1, :b] for a in paths[:2])
-    return points, loss, np.asarray(conv)[:b]
+    evaluations = np.asarray(paths[5])[: steps + 1, :b, 0].astype(np.int64)
+    return points, loss, np.asarray(conv)[:b], np.asarray(halted)[:b], evaluations
 
 
 def race(surface: Surface, racers: Sequence[Racer], start, steps: int, tol: float,
@@ -151,9 +161,11 @@ def race(surface: Surface, racers: Sequence[Racer], start, steps: int, tol: floa
     points = np.empty((steps + 1, n, 2))
     loss = np.empty((steps + 1, n))
     converged = np.full(n, -1, dtype=np.int64)
+    halted_at = np.full(n, -1, dtype=np.int64)
+    evaluations = np.empty((steps + 1, n), dtype=np.int64)
     for code, idx in groups.items():
-        p, f, c = _run_group(surface, code, [resolved[i] for i in idx], w0, steps, tol, schedule, sp)
-        points[:, idx], loss[:, idx], converged[idx] = p, f, c
+        p, f, c, h, e = _run_group(surface, code, [resolved[i] for i in idx], w0, steps, tol, schedule, sp)
+        points[:, idx], loss[:, idx], converged[idx], halted_at[idx], evaluations[:, idx] = p, f, c, h, e
 
     bad = ~(np.isfinite(points).all(axis=2) & np.isfinite(loss))  # shape (steps + 1, R)
     diverged_at = np.where(bad.any(axis=0), bad.argmax(axis=0), -1)
@@ -166,9 +178,10 @@ def race(surface: Surface, racers: Sequence[Racer], start, steps: int, tol: floa
         reached_at = np.where(within.any(axis=0), within.argmax(axis=0), -1)
     else:
         reached_at = np.where((converged >= 0) & (converged < end), converged, -1)
-    grad_evals = np.where(diverged_at >= 0, np.minimum(diverged_at, steps), steps)
+    # what each racer spent: every value-and-gradient call, line-search trials and inner iterations included
+    grad_evals = evaluations[-1]
     return RaceResult(racers, tuple(resolved), points, loss, final_loss, score, diverged_at, reached_at,
-                      grad_evals, f_star, steps, float(tol), len(groups))
+                      grad_evals, f_star, steps, float(tol), len(groups), evaluations, halted_at)
 
 
 def lr_grid(lo: float = LR_RANGE[0], hi: float = LR_RANGE[1], n: int = 64) -> tuple[float, ...]:

@@ -21,6 +21,8 @@ class RunSummary:
     diverged_at: int | None
     steps: int
     message: str  # one sentence in plain words
+    halted_at: int | None = None  # where the rule could not step (Newton, singular Hessian)
+    evaluations: int | None = None  # value-and-gradient calls in all, for rules that make more than one a step
 
 
 def summarize(traj: Trajectory, surface: Surface, tol: float) -> RunSummary:
@@ -35,7 +37,9 @@ def summarize(traj: Trajectory, surface: Surface, tol: float) -> RunSummary:
         nearest = (f"ring of {point.kind.replace('minimum', 'minima')} (r = {point.radius:.4g})" if point.ring
                    else f"{point.kind} ({point.point[0]:.4g}, {point.point[1]:.4g})")
     hit = traj.steps_to_tolerance(tol)
-    if traj.diverged_at is not None:
+    if traj.halted_at is not None:
+        message = f"Stopped at step {traj.halted_at}: {traj.halt_reason}."
+    elif traj.diverged_at is not None:
         message = (
             f"Diverged at step {traj.diverged_at}: the numbers overflowed, so the learning rate is too "
             f"big for this surface. The last finite point (step {k}) is drawn."
@@ -51,4 +55,8 @@ def summarize(traj: Trajectory, surface: Surface, tol: float) -> RunSummary:
                 f"grew to {traj.grad_norm[-1]:.3g}: the run passed it and is still going downhill"
                 + (" (this surface has no minimum, so f keeps falling)." if not surface.minima else ".")
             )
-    return RunSummary((x, y), loss, gap, nearest, distance, hit, traj.diverged_at, traj.steps, message)
+    evaluations = None
+    if traj.evaluations is not None and int(traj.evaluations[-1, 0]) != traj.steps:
+        evaluations = int(traj.evaluations[-1, 0])
+    return RunSummary((x, y), loss, gap, nearest, distance, hit, traj.diverged_at, traj.steps, message,
+                      traj.halted_at, evaluations)

@@ -4,7 +4,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from experiments.network import DEFAULT_LR, DTYPES, LAYERS, RACE_OPTIMIZERS, landscape, predictions, train_network
+from experiments.network import (
+    DEFAULT_LR,
+    DTYPES,
+    LAYERS,
+    RACE_OPTIMIZERS,
+    SECOND_ORDER,
+    landscape,
+    predictions,
+    train_network,
+)
 from optim import get_optimizer
 from surfaces.datasets import digits_data
 from ui import chart, compute, controls, links
@@ -48,7 +57,10 @@ st.caption(
 
 with st.sidebar:
     chosen = st.multiselect("optimizers (1 to 7)", RACE_OPTIMIZERS, key="opts", bind="query-params", max_selections=7,
-                            help="Train these side by side: the same initial weights, the same batches.",
+                            help="Train these side by side: the same initial weights, the same batches. "
+                                 f"Not here: {', '.join(SECOND_ORDER)}, which evaluate the loss themselves (a "
+                                 "9,610 x 9,610 Hessian, line searches over the full loss); they run on the "
+                                 "2-D surfaces.",
                             default=DEFAULT_OPTIMIZERS)
     lrs = {}
     for name in chosen:

@@ -10,7 +10,7 @@ import streamlit as st
 from experiments.oned import CURVES, DIVERGED, ESCAPE, NOT_CONVERGED, Descent1D, basin_strip, descend_1d, get_curve
 from optim import OPTIMIZERS, get_optimizer
 from ui import chart, links
-from ui.controls import initial, initial_index, log_choices
+from ui.controls import initial, initial_index, log_choices, slider_step
 from ui.text import escaped
 from viz.oned import descent_figure, iterates_figure, short
 
@@ -25,7 +25,8 @@ DEFAULTS = dict(curve="quadratic", opt="gd", lr="1/6", steps=10)
 def _set_hp_defaults(name: str) -> None:
     for h in get_optimizer(name).hyperparameters:
         if h.name != "lr":  # η is this page's main knob: it stays when the optimizer changes
-            st.session_state[f"w_{h.name}"] = bool(h.default) if h.flag else float(h.default)
+            st.session_state[f"w_{h.name}"] = (bool(h.default) if h.flag else h.choices[int(h.default)] if h.choices
+                                               else float(h.default))
 
 
 def _on_curve_change():
@@ -90,13 +91,20 @@ def controls() -> tuple:
             if h.flag:
                 hp[h.name] = float(st.toggle(h.label, key=key, bind="query-params", help=h.help,
                                              **initial(key, bool(h.default))))
+            elif h.choices:
+                names = list(h.choices)
+                hp[h.name] = float(names.index(st.selectbox(
+                    h.label, names, key=key, bind="query-params", help=h.help,
+                    format_func=lambda name: name.replace("_", " "),
+                    **initial_index(key, names, names[int(h.default)]))))
             elif h.log:
                 hp[h.name] = float(st.select_slider(label, log_choices(h), format_func=lambda v: f"{v:g}", key=key,
                                                     bind="query-params", help=h.help, **initial(key, h.default)))
             else:
-                step = 0.001 if 0.99 < h.ui_high < 1 else 0.01
+                step = slider_step(h)
                 hp[h.name] = float(st.slider(label, float(h.ui_low), float(h.ui_high), step=step, key=key,
-                                             bind="query-params", help=h.help, **initial(key, float(h.default))))
+                                             bind="query-params", help=h.help, format="%.0f" if step == 1.0 else "%.3f",
+                                             **initial(key, float(h.default))))
     lo, hi = curve.window
     w0 = st.number_input("start w₀", min_value=lo, max_value=hi, step=0.05, format="%.3f", key="w0",
                          bind="query-params", **initial("w0", float(curve.start)))

@@ -114,11 +114,13 @@ def test_every_optimizer_and_each_of_its_controls(name):
             if h.name == "nesterov" and at.slider(key="w_momentum").value == 0:
                 continue
             at.toggle(key=key).set_value(not at.toggle(key=key).value).run()
+        elif h.choices:
+            at.selectbox(key=key).select(h.choices[-1]).run()
         elif h.log:
             options = list(at.select_slider(key=key).options)
             at.select_slider(key=key).set_value(float(options[len(options) // 3])).run()
         else:
-            at.slider(key=key).set_value(round((h.ui_low + h.ui_high) / 2, 2)).run()
+            at.slider(key=key).set_value(round((h.ui_low + h.ui_high) / 2, 0 if h.whole else 2)).run()
         no_exception(at)
     assert len(at.dataframe) == 1 or any("Nesterov" in e.body for e in at.error)  # the run, or why not
 

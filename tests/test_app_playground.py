@@ -80,13 +80,16 @@ def test_every_optimizer_and_each_of_its_controls(name):
             if h.name == "nesterov" and at.slider(key="momentum").value == 0:
                 continue
             at.toggle(key=h.name).set_value(not at.toggle(key=h.name).value).run()
+        elif h.choices:  # a choice among names (a line search): the last one, off the default
+            at.selectbox(key=h.name).select(h.choices[-1]).run()
+            assert at.selectbox(key=h.name).value == h.choices[-1]
         elif h.log:
             w = at.select_slider(key=h.name)
             options = list(w.options)
             w.set_value(float(options[max(0, len(options) // 3)])).run()
         else:
             w = at.slider(key=h.name)
-            w.set_value(round((h.ui_low + h.ui_high) / 2, 2)).run()
+            w.set_value(round((h.ui_low + h.ui_high) / 2, 0 if h.whole else 2)).run()
         no_exception(at)
 
 

@@ -29,7 +29,7 @@ _MANTISSAS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8)
 
 def log_choices(h: Hyperparameter) -> list[float]:
     """Slider stops for a log-scale knob: 1, 1.5, 2, ... 8 per decade, plus the default."""
-    values = {h.default} if h.default > 0 else set()
+    values = {h.default} if h.default > 0 else {0.0}  # a knob that is off by default (damping 0) can be off
     for exponent in range(math.floor(math.log10(h.ui_low)), math.ceil(math.log10(h.ui_high)) + 1):
         for m in _MANTISSAS:
             v = float(f"{m}e{exponent}")  # decimal literal, so the URL shows 0.015, not 0.015000000000000001
@@ -65,8 +65,12 @@ def set_optimizer_defaults(optimizer: Optimizer) -> None:
 
 
 def _ui_value(h: Hyperparameter, value: float):
+    if h.choices:  # a selectbox holds the name
+        return h.choices[int(value)]
     if h.log:
-        return min(log_choices(h), key=lambda c: abs(math.log(c) - math.log(max(value, 1e-300))))
+        if value == 0 and 0.0 in log_choices(h):
+            return 0.0
+        return min(log_choices(h), key=lambda c: abs(math.log(max(c, 1e-300)) - math.log(max(value, 1e-300))))
     return float(value)
 
 
@@ -164,7 +168,7 @@ def optimizer_control() -> Optimizer:
 
 def slider_step(h: Hyperparameter) -> float:
     """Whole numbers for counts (periods, patience), fine steps for decay rates close to 1."""
-    if h.ui_high - h.ui_low > 20:
+    if h.whole or h.ui_high - h.ui_low > 20:
         return 1.0
     return 0.001 if 0.99 < h.ui_high < 1 else 0.01
 
@@ -181,6 +185,12 @@ def declared_controls(params: tuple[Hyperparameter, ...]) -> dict[str, float]:
             v = st.toggle(label, key=h.name, bind="query-params", help=h.help,
                           **initial(h.name, bool(h.default)))
             values[h.name] = 1.0 if v else 0.0
+        elif h.choices:
+            names = list(h.choices)
+            v = st.selectbox(h.label, names, key=h.name, bind="query-params", help=h.help,
+                             format_func=lambda name: name.replace("_", " "),
+                             **initial_index(h.name, names, names[int(h.default)]))
+            values[h.name] = float(names.index(v))
         elif h.log:
             v = st.select_slider(label, options=log_choices(h), format_func=_fmt, key=h.name,
                                  bind="query-params", help=h.help,

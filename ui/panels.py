@@ -85,7 +85,7 @@ def preset_note(surface: str, optimizer: str, hp: dict[str, float], start, steps
 
 
 def summary_panel(s: RunSummary, surface: Surface) -> None:
-    if s.diverged_at is not None:
+    if s.diverged_at is not None or s.halted_at is not None:
         st.error(s.message, icon=":material/warning:")
     elif s.steps_to_tol is not None:
         st.success(s.message, icon=":material/check_circle:")
@@ -97,6 +97,8 @@ def summary_panel(s: RunSummary, surface: Surface) -> None:
         lines.append(f"gap f − f* = **{s.gap:.3g}** (f* = {surface.f_star:g}, the global minimum value)")
     if s.distance is not None:
         lines.append(f"distance to the nearest minimum = **{s.distance:.3g}** ({s.nearest})")
+    if s.evaluations is not None:  # L-BFGS, a line search: a step is not one evaluation
+        lines.append(f"**{s.evaluations}** evaluations of f and ∇f in {s.steps} steps")
     st.markdown("  \n".join(lines))
 
 
@@ -126,6 +128,8 @@ def formula_panel(optimizer: Optimizer, hp: dict[str, float]) -> None:
     def shown(h) -> str:
         if h.flag:
             return r"\text{on}" if hp[h.name] else r"\text{off}"
+        if h.choices:
+            return rf"\text{{{h.shown(hp[h.name]).replace('_', ' ')}}}"
         return f"{hp[h.name]:g}"
 
     used = ", ".join(f"${h.latex} = {shown(h)}$" for h in optimizer.knobs)

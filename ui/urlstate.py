@@ -45,6 +45,9 @@ def check_query(params: Mapping[str, str], default_surface: str, default_optimiz
     def fallback(key: str, h) -> str:
         """Use the landing page's value (or the declared default) for ``key``; says which."""
         value = landing.get(key, h.default)
+        if h.choices:  # the widget holds the choice's name
+            fixes[key] = h.choices[int(value)]
+            return f"using {fixes[key]}"
         fixes[key] = bool(value) if h.flag else float(value)
         return f"using {bool(value) if h.flag else format(value, 'g')}"
 
@@ -75,6 +78,10 @@ def check_query(params: Mapping[str, str], default_surface: str, default_optimiz
             if h.flag:
                 if raw.lower() not in TRUE + FALSE:
                     messages.append(f"{key}={raw} is not true or false; {fallback(key, h)}.")
+                continue
+            if h.choices:
+                if raw not in h.choices:
+                    messages.append(f"{key}={raw} is not one of {', '.join(h.choices)}; {fallback(key, h)}.")
                 continue
             v = _number(raw)
             if v is None:
