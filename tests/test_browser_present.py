@@ -57,16 +57,23 @@ HIDDEN_BUTTONS = """() => [...document.querySelectorAll('[data-testid="stMain"] 
   .map(b => b.innerText)"""
 
 
+IDLE = """() => getComputedStyle(document.documentElement).fontSize === '22px'
+  && !document.querySelector('[data-testid="stStatusWidget"]')"""
+
+
 def settled(page, keys, tries=40):
-    """The measurements once two in a row agree (a chart refits after the page above it settles)."""
+    """The measurements once two in a row agree, with no script running and the page's style in place.
+
+    A chart refits after the page above it settles, and the page's style (ui/display.py's st.html) can
+    reach the page after its first charts are drawn: up to ~2.5 s later here, before this branch too."""
     last = None
     for _ in range(tries):
-        now = page.evaluate(MEASURE, list(keys))
-        if now == last:
+        now = page.evaluate(MEASURE, list(keys)) if page.evaluate(IDLE) else None
+        if now is not None and now == last:
             return now
         last = now
         page.wait_for_timeout(400)
-    return last
+    raise AssertionError(f"the page did not settle: {last}")
 
 
 @pytest.mark.parametrize("width, height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
