@@ -7,7 +7,7 @@ import streamlit as st
 
 from experiments import federated as fed
 from surfaces import DATA_SURFACES, get_surface
-from ui import chart, compute, controls, links
+from ui import chart, compute, controls, display, links
 from viz.federated import loss_figure, paths_figure, split_figure
 
 PAGE_SURFACE = "blobs-scaled"
@@ -46,11 +46,14 @@ def zoomed_grid(name: str, window):
 
 
 st.title("Federated learning")
-st.caption(
-    "The data stays with K clients (hospitals, phones); only gradients or weights travel. The server averages "
-    "what the clients send, weighted by how much data each holds (the course's Section 3.2.3). Copy the "
-    "address bar to share exactly this setup."
-)
+# presenting: the paths are the first screen's; the methods, what to look for and the numbers are folded
+about = display.fold("About this page: the loss, the two methods, what to look for, the numbers")
+with about:
+    st.caption(
+        "The data stays with K clients (hospitals, phones); only gradients or weights travel. The server averages "
+        "what the clients send, weighted by how much data each holds (the course's Section 3.2.3). Copy the "
+        "address bar to share exactly this setup."
+    )
 
 with st.sidebar:
     names = [s.name for s in DATA_SURFACES]
@@ -81,8 +84,9 @@ with st.sidebar:
                      **controls.initial("fed_zoom", False))
     st.caption(compute.backend_label())
 
-st.markdown(f"**{surface.title}**: ${surface.latex}$")
-left, right = st.columns(2)
+with about:  # presenting: the model's loss (two lines at 1024 px) with the two methods' rules
+    st.markdown(f"**{surface.title}**: ${surface.latex}$")
+    left, right = st.columns(2)
 with left:
     st.markdown("**FedSGD**: each client k sends the gradient of its own mean loss; the server averages them, "
                 "weighted by data size, and steps")
@@ -102,17 +106,19 @@ with st.spinner("Running centralized GD, FedSGD and FedAvg (a new number of clie
         st.error(sentence(exc), icon=":material/tune:")
         links.stop()
 
-st.info(
-    "What to look for: FedSGD's dotted path lies exactly on centralized GD's, because the weighted average of "
-    "the clients' full gradients *is* the full gradient. FedAvg needs E times fewer rounds, but with E > 1 on "
-    "uneven data its local walks pull toward each client's own minimizer (diamonds) and it settles beside w*: "
-    "its loss stops falling while GD's goes on ('zoom in on the minimum' shows the gap). Try E = 1, or the "
-    "even split, and watch it close.",
-    icon=":material/visibility:")
+with about:
+    st.info(
+        "What to look for: FedSGD's dotted path lies exactly on centralized GD's, because the weighted average of "
+        "the clients' full gradients *is* the full gradient. FedAvg needs E times fewer rounds, but with E > 1 on "
+        "uneven data its local walks pull toward each client's own minimizer (diamonds) and it settles beside w*: "
+        "its loss stops falling while GD's goes on ('zoom in on the minimum' shows the gap). Try E = 1, or the "
+        "even split, and watch it close.",
+        icon=":material/visibility:")
 
 c = result
 budget = rounds * local_steps
-m1, m2, m3, m4 = st.columns(4)
+with about:
+    m1, m2, m3, m4 = st.columns(4)
 m1.metric("FedAvg rounds", f"{c.fedavg.rounds:,}", help="Exchanges of weights between server and clients.")
 m2.metric("FedSGD rounds", f"{c.fedsgd.rounds:,}",  # short labels: four metrics share a projector's width
           help="For the same client computation: FedSGD needs one round per GD step, R·E rounds.")
@@ -139,14 +145,14 @@ with top_left:
     chart.plotly_react(
         paths_figure(xs, ys, Z, paths, w_star=c.w_star, loss_star=c.loss_star, client_minima=c.client_minima,
                      start=surface.start, log_scale=surface.log_scale),
-        key="fed_paths", config={"displayModeBar": False})
+        key="fed_paths", config={"displayModeBar": False}, main=True)
 with top_right:
     st.subheader("Who holds which samples")
     ds = surface.dataset
     chart.plotly_react(
         split_figure(ds.x, ds.y, c.split.client_of(), c.split.counts.tolist(), feature=ds.feature, target=ds.target,
                      classification=ds.task == "classification"),
-        key="fed_split_fig", config={"displayModeBar": False})
+        key="fed_split_fig", config={"displayModeBar": False}, main=True)
     st.caption(f"{c.split.k} clients, {fed.SPLIT_TITLES.get(kind, kind)}: n_k from {c.split.counts.min()} to "
                f"{c.split.counts.max()} of N = {c.split.n}.")
 

@@ -7,7 +7,7 @@ import streamlit as st
 from experiments import gradients as grads
 from optim import descend, get_optimizer
 from optim.gradients import DEFAULT_FD_STEP, FINITE_DIFFERENCES, LABELS
-from ui import chart, compute, controls
+from ui import chart, compute, controls, display
 from viz.gradients import cost_figure, deviation_figure, step_error_figure
 
 H_STOPS = tuple(float(f"{m}e{k}") for k in range(-14, 0) for m in (1, 2, 5)) + (0.1,)
@@ -52,12 +52,15 @@ def cost(function: str):
 
 
 st.title("How gradients are computed")
-st.caption(
-    "Finite differences nudge each parameter and watch f move: one extra evaluation per parameter (two for "
-    "central differences), and a step h that is never quite right. Automatic differentiation applies the chain "
-    "rule to the program itself: forward mode one pass per parameter, reverse mode (backpropagation) one "
-    "forward and one backward pass, however many parameters there are."
-)
+# presenting: the error against h is the first screen's, the rest of the top of the page is folded
+about = display.fold("About this page, its formulas and the gradient at one point")
+with about:
+    st.caption(
+        "Finite differences nudge each parameter and watch f move: one extra evaluation per parameter (two for "
+        "central differences), and a step h that is never quite right. Automatic differentiation applies the "
+        "chain rule to the program itself: forward mode one pass per parameter, reverse mode (backpropagation) "
+        "one forward and one backward pass, however many parameters there are."
+    )
 if "surface" not in st.session_state and "surface" not in st.query_params:
     st.session_state["surface"] = PAGE_SURFACE
 
@@ -76,27 +79,29 @@ with st.sidebar:
 
 controls.require_finite_start(surface, formula, point)
 st.markdown(f"**{surface.title}**: ${surface.latex}$")
-formula_left, formula_right = st.columns(2)  # side by side on a wide screen, stacked on a phone
-formula_left.latex(r"\text{forward: } \frac{\partial f}{\partial w_i} \approx \frac{f(w + h e_i) - f(w)}{h}")
-formula_right.latex(r"\text{central: } \frac{\partial f}{\partial w_i} \approx \frac{f(w + h e_i) - f(w - h e_i)}{2h}")
-
-st.subheader("At one point", help="Reverse-mode AD in float64 is the reference.")
 h_key = tuple(sorted(h.items()))
-results = methods_at(name, formula, point, h_key)
-st.dataframe(pd.DataFrame([{
-    "method": r.label, "∂f/∂x": r.gradient[0], "∂f/∂y": r.gradient[1],
-    "relative error": r.error, "cost for n = 2": r.evaluations,
-} for r in results]), hide_index=True, width="stretch",
-    column_config={"∂f/∂x": st.column_config.NumberColumn(format="%.12g"),
-                   "∂f/∂y": st.column_config.NumberColumn(format="%.12g"),
-                   "relative error": st.column_config.NumberColumn(format="%.2e")})
+with about:
+    formula_left, formula_right = st.columns(2)  # side by side on a wide screen, stacked on a phone
+    formula_left.latex(r"\text{forward: } \frac{\partial f}{\partial w_i} \approx \frac{f(w + h e_i) - f(w)}{h}")
+    formula_right.latex(
+        r"\text{central: } \frac{\partial f}{\partial w_i} \approx \frac{f(w + h e_i) - f(w - h e_i)}{2h}")
+
+    st.subheader("At one point", help="Reverse-mode AD in float64 is the reference.")
+    results = methods_at(name, formula, point, h_key)
+    st.dataframe(pd.DataFrame([{
+        "method": r.label, "∂f/∂x": r.gradient[0], "∂f/∂y": r.gradient[1],
+        "relative error": r.error, "cost for n = 2": r.evaluations,
+    } for r in results]), hide_index=True, width="stretch",
+        column_config={"∂f/∂x": st.column_config.NumberColumn(format="%.12g"),
+                       "∂f/∂y": st.column_config.NumberColumn(format="%.12g"),
+                       "relative error": st.column_config.NumberColumn(format="%.2e")})
 
 st.subheader("Error against the step h")
 sweep = step_errors(name, formula, point)
 left, right = st.columns([3, 2])
 with left:
     chart.plotly_react(step_error_figure(sweep.hs, sweep.errors, sweep.best, LABELS, current=h), key="steps",
-                       config={"displayModeBar": False})
+                       config={"displayModeBar": False}, main=True)
 with right:
     fwd = grads.slope(sweep.hs, sweep.errors["fd-forward", "float64"], 1e-5, 1e-2)
     cen = grads.slope(sweep.hs, sweep.errors["fd-central", "float64"], 1e-3, 1e-1)

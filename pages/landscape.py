@@ -94,10 +94,12 @@ def saddle_race(name, formula, saddle, lr, momentum, steps):
 
 
 st.title("Basins & stationary points")
-st.caption(
-    "Run the optimizer from every point of a grid at once and colour each start by where it ends; find every "
-    "point where the gradient vanishes; watch a saddle hold gradient descent up. Copy the address bar to share."
-)
+about = display.fold("About this page")  # presenting: the map is the first screen's
+with about:
+    st.caption(
+        "Run the optimizer from every point of a grid at once and colour each start by where it ends; find every "
+        "point where the gradient vanishes; watch a saddle hold gradient descent up. Copy the address bar to share."
+    )
 if "surface" not in st.session_state and not display.page_query():  # a first visit: Himmelblau's basins
     st.session_state.update(surface="himmelblau", opt="gd", lr=0.01)
 for key in SHARED_KEYS & st.session_state.keys():
@@ -127,7 +129,8 @@ if note:  # the example's explanation, while the controls still hold that exampl
     ex_surface, ex_optimizer, ex_hp, ex_steps, ex_text = EXAMPLES[note]
     if (name, optimizer.name, steps) == (ex_surface, ex_optimizer, ex_steps) and all(
             abs(hp.get(k, -1.0) - v) < 1e-12 for k, v in ex_hp.items()):
-        st.info(f"**{note}.** {ex_text}", icon=":material/school:")
+        with about:
+            st.info(f"**{note}.** {ex_text}", icon=":material/school:")
 
 st.header("Basins of attraction", divider="gray")
 try:
@@ -139,7 +142,7 @@ left, right = st.columns([4, 3])
 with left:
     chart.plotly_react(basin_figure(bmap.xs, bmap.ys, bmap.labels, bmap.steps, bmap.attractors, bmap.budget,
                                      paths=[paths[:, k] for k in range(paths.shape[1])]),
-                        key="basins", config={"displayModeBar": False})
+                        key="basins", config={"displayModeBar": False}, main=True)
 with right:
     share = bmap.share_global
     # Wrapping text, not three st.metric: in this column a metric cut "100.0%" to "10…".

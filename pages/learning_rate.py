@@ -7,7 +7,7 @@ import streamlit as st
 
 from experiments import sweep
 from optim import get_optimizer
-from ui import chart, compute, controls, links
+from ui import chart, compute, controls, display, links
 from ui.text import escaped
 from viz.sweep import examples_figure, momentum_map_figure, sweep_figure
 
@@ -49,10 +49,11 @@ def fmt(v: float) -> str:
 
 
 st.title("Learning rate")
-st.caption(
-    "Too small and the run crawls, too big and it shoots past the minimum, bigger still and it blows up "
-    "(the course's Section 3.1.3, Figure 3.3). Here every η of a log range runs at once, one batched call."
-)
+with display.fold("About this page"):  # presenting: the sweep is the first screen's
+    st.caption(
+        "Too small and the run crawls, too big and it shoots past the minimum, bigger still and it blows up "
+        "(the course's Section 3.1.3, Figure 3.3). Here every η of a log range runs at once, one batched call."
+    )
 if "surface" not in st.session_state and "surface" not in st.query_params:
     st.session_state["surface"] = PAGE_SURFACE
 
@@ -135,7 +136,7 @@ fig = sweep_figure(result.lrs, result.gap, result.final_loss - result.f_ref, lab
                    names=sweep.REGIONS, start_gap=result.start_loss - result.f_ref,
                    examples=sorted(picks.items()), thresholds=thresholds,
                    lr_scale=1.0 / (1.0 - mu), gap_label=gap_label)
-chart.plotly_react(fig, key="sweep_chart", config={"displayModeBar": False})
+chart.plotly_react(fig, key="sweep_chart", config={"displayModeBar": False}, main=True)
 for line in statement:
     st.markdown(line)
 if curv is not None and curv.eigenvalues[0] < 0:

@@ -16,7 +16,7 @@ from experiments.network import (
 )
 from optim import get_optimizer
 from surfaces.datasets import digits_data
-from ui import chart, compute, controls, links
+from ui import chart, compute, controls, display, links
 from viz.network import curves_figure, landscape_contour, landscape_surface
 
 MAX_EPOCHS = 50
@@ -47,13 +47,16 @@ def _lr_default(name: str) -> float:
 
 
 st.title("A real network: handwritten digits")
+about = display.fold("About this network")  # presenting: the learning curves are the first screen's
 data = digits_data()
-st.caption(
-    f"The notes end with a PyTorch loop training a 784-128-10 network by mini-batch SGD. Here the same network, "
-    f"sized for a browser: {'-'.join(map(str, LAYERS))} (8x8 pixels in, ReLU, ten scores out, cross-entropy), "
-    f"trained on {data.n_train:,} of scikit-learn's handwritten digits and tested on the other {data.n_test}. "
-    "Every optimizer is the same implementation as on the 2-D surfaces; one whole training is one compiled loop."
-)
+with about:
+    st.caption(
+        f"The notes end with a PyTorch loop training a 784-128-10 network by mini-batch SGD. Here the same "
+        f"network, sized for a browser: {'-'.join(map(str, LAYERS))} (8x8 pixels in, ReLU, ten scores out, "
+        f"cross-entropy), trained on {data.n_train:,} of scikit-learn's handwritten digits and tested on the other "
+        f"{data.n_test}. Every optimizer is the same implementation as on the 2-D surfaces; one whole training is "
+        "one compiled loop."
+    )
 
 with st.sidebar:
     chosen = st.multiselect("optimizers (1 to 7)", RACE_OPTIMIZERS, key="opts", bind="query-params", max_selections=7,
@@ -82,8 +85,9 @@ if not chosen:
     st.info("Pick at least one optimizer in the sidebar.", icon=":material/tune:")
     links.stop()
 
-st.latex(r"\begin{aligned} h &= \mathrm{ReLU}(x W_1 + b_1) \\ z &= h W_2 + b_2 \\ "  # one rule a line: fits a phone
-         r"\ell(x, y) &= -\log \frac{e^{z_y}}{\sum_k e^{z_k}} = \log\sum_k e^{z_k} - z_y \end{aligned}")
+with about:
+    st.latex(r"\begin{aligned} h &= \mathrm{ReLU}(x W_1 + b_1) \\ z &= h W_2 + b_2 \\ "  # one rule a line: a phone
+             r"\ell(x, y) &= -\log \frac{e^{z_y}}{\sum_k e^{z_k}} = \log\sum_k e^{z_k} - z_y \end{aligned}")
 
 runs = {}
 progress = st.progress(0.0, text="Training…")
@@ -103,11 +107,14 @@ accuracy = [dict(label=f"{n} η={lrs[n]:g}", train=r.train_accuracy, test=r.test
 left, right = st.columns(2)
 with left:
     st.subheader("Loss per epoch", help="Solid: the training images; dashed: the held-out test images.")
-    st.caption("Solid: the 1,437 training images. Dashed: the 360 test images.")
-    chart.plotly_react(curves_figure(curves, metric="loss"), key="net_loss", config={"displayModeBar": False})
+    with about:  # presenting: the legends say train and test
+        st.caption("Solid: the 1,437 training images. Dashed: the 360 test images.")
+    chart.plotly_react(curves_figure(curves, metric="loss"), key="net_loss", config={"displayModeBar": False},
+                       main=True)
 with right:
     st.subheader("Accuracy per epoch")
-    chart.plotly_react(curves_figure(accuracy, metric="accuracy"), key="net_acc", config={"displayModeBar": False})
+    chart.plotly_react(curves_figure(accuracy, metric="accuracy"), key="net_acc", config={"displayModeBar": False},
+                       main=True)
 
 diverged = [n for n, r in runs.items() if r.diverged_at is not None]
 if diverged:

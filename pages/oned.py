@@ -9,7 +9,7 @@ import streamlit as st
 
 from experiments.oned import CURVES, DIVERGED, ESCAPE, NOT_CONVERGED, Descent1D, basin_strip, descend_1d, get_curve
 from optim import OPTIMIZERS, get_optimizer
-from ui import chart, links
+from ui import chart, display, links
 from ui.controls import initial, initial_index, log_choices, slider_step
 from ui.text import escaped
 from viz.oned import descent_figure, iterates_figure, short
@@ -118,8 +118,10 @@ def controls() -> tuple:
 
 
 st.title("One dimension")
-st.caption("Gradient descent on a curve f(w), one step at a time: the tangent's slope f′(w) says which way is "
-           "downhill, the update w ← w − η f′(w) goes that way. The address bar holds every setting.")
+about = display.fold("About this page and this curve")  # presenting: the curve and the steps are the first screen's
+with about:
+    st.caption("Gradient descent on a curve f(w), one step at a time: the tangent's slope f′(w) says which way is "
+               "downhill, the update w ← w − η f′(w) goes that way. The address bar holds every setting.")
 with st.sidebar:
     curve, optimizer, hp, eta, w0, steps = controls()
 
@@ -143,24 +145,25 @@ k = last if st.session_state.get("w_k") is None else min(st.session_state["w_k"]
 
 st.markdown(f"**{curve.title}**: ${curve.latex}$, $\\quad {curve.derivative_latex}$")
 minima = ", ".join(f"{m.kind} $w = {short(m.w)}$ ($f = {short(m.value)}$)" for m in curve.stationary)
-st.caption(f"Stationary points (roots of f′, float64): {minima}. {curve.look_for}")
-if curve.name == "quadratic":
-    st.info(
-        "**The text's walk.** From $w = 0$: $f'(0) = -6 < 0$, so move right; the text goes to $w = 1$, which is "
-        r"$\eta = \tfrac16$: $0 - \tfrac16\cdot(-6) = 1$. At $w = 1$: $f'(1) = 2 > 0$, so move left; the text goes "
-        r"to $w = \tfrac12$, which is $\eta = \tfrac14$ for that step: $1 - \tfrac14\cdot 2 = \tfrac12$. The text "
-        r"only says that *some* $\eta > 0$ works at each step. With $\eta = \tfrac16$ kept fixed (the default here) "
-        r"the second step lands on $1 - \tfrac16\cdot 2 = \tfrac23$; with $\eta = \tfrac14$ kept fixed GD bounces "
-        r"$0 \to \tfrac32 \to 0 \to \dots$ forever, since $1 - \eta f'' = 1 - \tfrac14\cdot 8 = -1$. The minimum is "
-        r"$w^* = \tfrac34$, $f(\tfrac34) = -11.25$.", icon=":material/school:")
-if curve.name == "quartic":  # Example 3.1.3: the numbers below are its own
-    exact = ", ".join(f"$w = {short(m.w)}$ ($f = {short(m.value)}$)" for m in curve.minima)
-    quoted = ", ".join(f"$f({short(w)}) = {short(curve.value(w))}$" for w, _ in curve.text_points)
-    rounded = " and ".join(f"$({short(w)}, {short(f)})$" for w, f in curve.text_points)
-    st.info(f"**Exact and rounded minima.** The text rounds the two local minima to {rounded}. Solving "
-            f"$f'(w) = 0$ (that is $8w^3 - 9w^2 - 12w + 6 = 0$) gives {exact}, with a local maximum between them at "
-            f"$w = {short(curve.stationary[1].w)}$. The two valleys are not equally deep (the left one is the global "
-            f"minimum), and the rounded points are not on the curve: {quoted}.", icon=":material/school:")
+with about:  # the stationary points and the course's notes on this curve
+    st.caption(f"Stationary points (roots of f′, float64): {minima}. {curve.look_for}")
+    if curve.name == "quadratic":
+        st.info(
+            "**The text's walk.** From $w = 0$: $f'(0) = -6 < 0$, so move right; the text goes to $w = 1$, which is "
+            r"$\eta = \tfrac16$: $0 - \tfrac16\cdot(-6) = 1$. At $w = 1$: $f'(1) = 2 > 0$, so move left; the text goes "
+            r"to $w = \tfrac12$, which is $\eta = \tfrac14$ for that step: $1 - \tfrac14\cdot 2 = \tfrac12$. The text "
+            r"only says that *some* $\eta > 0$ works at each step. With $\eta = \tfrac16$ kept fixed (the default "
+            r"here) the second step lands on $1 - \tfrac16\cdot 2 = \tfrac23$; with $\eta = \tfrac14$ kept fixed GD "
+            r"bounces $0 \to \tfrac32 \to 0 \to \dots$ forever, since $1 - \eta f'' = 1 - \tfrac14\cdot 8 = -1$. The "
+            r"minimum is $w^* = \tfrac34$, $f(\tfrac34) = -11.25$.", icon=":material/school:")
+    if curve.name == "quartic":  # Example 3.1.3: the numbers below are its own
+        exact = ", ".join(f"$w = {short(m.w)}$ ($f = {short(m.value)}$)" for m in curve.minima)
+        quoted = ", ".join(f"$f({short(w)}) = {short(curve.value(w))}$" for w, _ in curve.text_points)
+        rounded = " and ".join(f"$({short(w)}, {short(f)})$" for w, f in curve.text_points)
+        st.info(f"**Exact and rounded minima.** The text rounds the two local minima to {rounded}. Solving "
+                f"$f'(w) = 0$ (that is $8w^3 - 9w^2 - 12w + 6 = 0$) gives {exact}, with a local maximum between them "
+                f"at $w = {short(curve.stationary[1].w)}$. The two valleys are not equally deep (the left one is the "
+                f"global minimum), and the rounded points are not on the curve: {quoted}.", icon=":material/school:")
 
 # A row that wraps (not fixed columns): on a projector's narrow page "Next step  PageDown" stays whole.
 row = st.container(horizontal=True, vertical_alignment="center")
@@ -188,7 +191,7 @@ figure = descent_figure(
 
 left, right = st.columns([1.35, 1])
 with left:
-    chart.plotly_react(figure, key="w_chart", config={"displayModeBar": False})
+    chart.plotly_react(figure, key="w_chart", config={"displayModeBar": False}, main=True)
     st.caption(f"Basin strip: each start w₀ in the window coloured by where the same optimizer and settings end "
                f"after {BASIN_STEPS} steps (within {BASIN_TOL:g} of a minimum, 'diverges' once |w| > {ESCAPE:g}, "
                "else 'not converged'). The black line is your start; the dotted line a local maximum.")

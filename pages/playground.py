@@ -75,7 +75,9 @@ with left:
         log_scale=surface.log_scale, diverged_at=traj.diverged_at,
         rings=[(p.radius, p.kind) for p in surface.others if p.ring],
     )
-    chart.plotly_react(contour, key="contour", on_click=_on_click, config={"displayModeBar": False})
+    # presenting, the surface's legend beside it names the same markers
+    chart.plotly_react(contour, key="contour", on_click=_on_click, config={"displayModeBar": False}, main=True,
+                       legend=False)
 with curves:
     st.subheader("Loss and gradient norm" if schedule == "constant" else "Loss, gradient norm and step size")
     curves_fig = viz.loss_chart(traj.loss, traj.grad_norm, f_star=surface.f_star, diverged_at=traj.diverged_at,
@@ -92,7 +94,7 @@ with right:
     xs3, ys3, Z3 = compute.grid(name, formula, compute.GRID_3D)
     surface3d = viz.surface_chart(xs3, ys3, Z3, path=traj.points[:end], path_z=traj.loss[:end], minima=minima,
                                    log_scale=surface.log_scale, camera=(azimuth, elevation))
-    chart.plotly_react(surface3d, key="surface3d")
+    chart.plotly_react(surface3d, key="surface3d", main=True)
 
 st.subheader("The update rule")
 panels.formula_panel(optimizer, traj.hyperparameters)

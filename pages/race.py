@@ -113,11 +113,13 @@ def _fair_race() -> None:
 
 
 st.title("Optimizer race")
-st.caption(
-    "Several optimizers, each with its own settings, start from the same point on the same surface. "
-    "Press Play on the map to watch them run; the Fair race button first gives every racer its best learning "
-    "rate for this surface and step budget. Copy the address bar to share exactly this race."
-)
+racers_fold = display.fold("The racers and their settings")  # presenting: the race is the first screen's
+with racers_fold:
+    st.caption(
+        "Several optimizers, each with its own settings, start from the same point on the same surface. "
+        "Press Play on the map to watch them run; the Fair race button first gives every racer its best learning "
+        "rate for this surface and step budget. Copy the address bar to share exactly this race."
+    )
 if "surface" not in st.session_state and not display.page_query():
     st.session_state["surface"] = FIRST_SURFACE
 for key in SHARED_KEYS & st.session_state.keys():
@@ -144,34 +146,35 @@ with st.sidebar:
 
 st.markdown(f"**{surface.title}**: ${surface.latex}$")
 controls.require_finite_start(surface, formula, start)
-racers = tuple(racer_row(i) for i in range(1, n + 1))
-st.session_state[SETUP] = (name, formula, start, steps, racers, schedule, sp)
-st.button("Fair race: tune every learning rate", key="fair_race", icon=":material/balance:", on_click=_fair_race,
-          help=f"Tries {len(lr_options('gd'))} learning rates from 1e-5 to 10 for each racer (one batched run per "
-               "racer) on this surface, start and step budget, and keeps the one with the lowest final "
-               f"{score}.")
+with racers_fold:
+    racers = tuple(racer_row(i) for i in range(1, n + 1))
+    st.session_state[SETUP] = (name, formula, start, steps, racers, schedule, sp)
+    st.button("Fair race: tune every learning rate", key="fair_race", icon=":material/balance:", on_click=_fair_race,
+              help=f"Tries {len(lr_options('gd'))} learning rates from 1e-5 to 10 for each racer (one batched run per "
+                   "racer) on this surface, start and step budget, and keeps the one with the lowest final "
+                   f"{score}.")
 
-if TUNE_ERROR in st.session_state:
-    st.error(f"Fair race: {escaped(st.session_state.pop(TUNE_ERROR))}. Change that racer's settings.",
-             icon=":material/tune:")
-tuned_setup, tuned_rows = st.session_state.get(TUNED, (None, None))
-if tuned_setup == (name, formula, start, steps, racers, schedule, sp):
-    st.success("Fair race: every learning rate below is the best of the sweep for this surface, start and "
-               "budget. The link now reproduces this race.", icon=":material/balance:")
-    st.dataframe(pd.DataFrame(tuned_rows).set_index("racer"), width="stretch",
-                 column_config={"score at tuned η": st.column_config.NumberColumn(
-                     format="%.4g", help=f"final {score} after {steps} steps: what the sweep minimised")})
-    width = min(hi - lo for lo, hi in surface.domain)
-    jumpy = [r for r in tuned_setup[4] if get_optimizer(r.optimizer).scale_free
-             and r.hp["lr"] >= JUMPY * width]
-    if jumpy:  # an adaptive method steps about η per coordinate, whatever the gradient: big η, wild path
-        st.caption(
-            "Why " + ", ".join(f"η = {r.hp['lr']:g} for {r.optimizer}" for r in jumpy) + " won: the sweep "
-            f"scores only where a run ends (its final {score} after {steps} steps), and "
-            f"{'these methods move' if len(jumpy) > 1 else 'this method moves'} each coordinate by about η "
-            f"per step whatever the gradient, a large part of the {width:g}-wide window: the path jumps "
-            "around and happens to end close to the minimum. A smaller η gives a path worth looking at."
-        )
+    if TUNE_ERROR in st.session_state:
+        st.error(f"Fair race: {escaped(st.session_state.pop(TUNE_ERROR))}. Change that racer's settings.",
+                 icon=":material/tune:")
+    tuned_setup, tuned_rows = st.session_state.get(TUNED, (None, None))
+    if tuned_setup == (name, formula, start, steps, racers, schedule, sp):
+        st.success("Fair race: every learning rate below is the best of the sweep for this surface, start and "
+                   "budget. The link now reproduces this race.", icon=":material/balance:")
+        st.dataframe(pd.DataFrame(tuned_rows).set_index("racer"), width="stretch",
+                     column_config={"score at tuned η": st.column_config.NumberColumn(
+                         format="%.4g", help=f"final {score} after {steps} steps: what the sweep minimised")})
+        width = min(hi - lo for lo, hi in surface.domain)
+        jumpy = [r for r in tuned_setup[4] if get_optimizer(r.optimizer).scale_free
+                 and r.hp["lr"] >= JUMPY * width]
+        if jumpy:  # an adaptive method steps about η per coordinate, whatever the gradient: big η, wild path
+            st.caption(
+                "Why " + ", ".join(f"η = {r.hp['lr']:g} for {r.optimizer}" for r in jumpy) + " won: the sweep "
+                f"scores only where a run ends (its final {score} after {steps} steps), and "
+                f"{'these methods move' if len(jumpy) > 1 else 'this method moves'} each coordinate by about η "
+                f"per step whatever the gradient, a large part of the {width:g}-wide window: the path jumps "
+                "around and happens to end close to the minimum. A smaller η gives a path worth looking at."
+            )
 
 with st.spinner("Racing (a new optimizer or step budget compiles first, about a second)…"):
     try:
@@ -189,11 +192,12 @@ with left:
         race_figure(xs, ys, Z, result.points, labels, diverged_at=result.diverged_at, start=start,
                     minima=[(m.point, m.value) for m in surface.minima], log_scale=surface.log_scale,
                     domain=surface.domain),
-        key="race", config={"displayModeBar": False})
+        key="race", config={"displayModeBar": False}, main=True,
+        legend=False)  # presenting: the loss chart beside it names the racers in the same colours
 with right:
     st.subheader("Loss", help="Every racer's loss against the step; the dashed line is the tolerance.")
     losses = loss_overlay(result.loss, labels, f_star=surface.f_star, tol=tol, diverged_at=result.diverged_at)
-    chart.plotly_react(losses, key="race_loss", config={"displayModeBar": False})
+    chart.plotly_react(losses, key="race_loss", config={"displayModeBar": False}, main=True)
 
 st.subheader("Results")
 table = pd.DataFrame(result.rows()).set_index("racer")

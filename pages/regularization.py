@@ -10,7 +10,7 @@ from experiments import regularization as reg
 from optim import get_optimizer
 from optim.spec import Hyperparameter
 from surfaces import get_surface
-from ui import chart, compute, controls, links
+from ui import chart, compute, controls, display, links
 from viz.regularization import example_figure, poly_fit_figure, poly_loss_figure, regularized_contour_figure
 
 # The Learning-from-data page's convention (same keys, same URL): a base name and a "scale features" switch.
@@ -76,11 +76,12 @@ def eta_choices() -> list[float]:
 
 
 st.title("Regularization")
-st.caption(
-    "Instead of the training loss ℓ(w), minimise ℓ(w) + λ‖w‖² (the course's Section 3.3). The penalty pulls the "
-    "minimizer towards 0, costs a little training loss, and often buys a much lower test loss. Every control is "
-    "in the link: copy the address bar to share exactly this view."
-)
+with display.fold("About this page"):  # presenting: the penalised surface is the first screen's
+    st.caption(
+        "Instead of the training loss ℓ(w), minimise ℓ(w) + λ‖w‖² (the course's Section 3.3). The penalty pulls "
+        "the minimizer towards 0, costs a little training loss, and often buys a much lower test loss. Every "
+        "control is in the link: copy the address bar to share exactly this view."
+    )
 notices = [m for m in (lambda_notice(), data_notice()) if m]
 if notices:
     st.warning("Some values in the link could not be used:\n" + "\n".join(f"- {m}" for m in notices),
@@ -127,7 +128,8 @@ left, right = st.columns([3, 2])
 with left:
     chart.plotly_react(regularized_contour_figure(pic.xs, pic.ys, pic.regularized, lam=lam, w_plain=pic.w_plain,
                                                   w_lam=pic.w_lam, path=pic.path, lams=pic.lams),
-                       key="reg_contour", config={"displayModeBar": False})
+                       key="reg_contour", config={"displayModeBar": False}, main=True,
+                       legend=False)  # presenting: "What to look for" beside it names every marker
 with right:
     st.markdown(f"**{surface.title}**: ${surface.latex}$")
     st.dataframe(pd.DataFrame({

@@ -7,7 +7,7 @@ import streamlit as st
 from experiments.stochastic import AXES, MAX_SEEDS, gradient_poll, race_batch_sizes, seed_bucket, spread
 from optim import get_optimizer
 from surfaces import get_surface
-from ui import chart, compute, controls, links
+from ui import chart, compute, controls, display, links
 from viz.stochastic import fit_figure, loss_band_figure, paths_figure, poll_figure
 
 BATCH_CHOICES = (2, 4, 8, 16, 32, 64)
@@ -37,11 +37,14 @@ def poll(name, optimizer, hp, batch, seeds, epochs, replacement, update):
 
 
 st.title("Learning from data: batch, stochastic and mini-batch")
-st.caption(
-    "The loss of a model on data is an average over samples, so its gradient is an average too. Batch gradient "
-    "descent computes all N of them for every step; SGD takes one sample, mini-batch SGD a handful (the course's "
-    "Section 3.2): cheaper steps, noisier paths. Each runs over several seeds at once, one compiled call."
-)
+about = display.fold("About this page, the loss and its two gradients")  # presenting: the paths are the first screen's
+with about:
+    st.caption(
+        "The loss of a model on data is an average over samples, so its gradient is an average too. Batch gradient "
+        "descent computes all N of them for every step; SGD takes one sample, mini-batch SGD a handful (the "
+        "course's Section 3.2): cheaper steps, noisier paths. Each runs over several seeds at once, one compiled "
+        "call."
+    )
 if "lr" not in st.session_state and "lr" not in st.query_params:
     st.session_state["lr"] = PAGE_LR
 
@@ -65,8 +68,9 @@ with st.sidebar:
                         **controls.initial_index("sampling", list(SAMPLING), SAMPLING[0]))
     st.caption(compute.backend_label())
 
-st.markdown(f"**{surface.title}** ({surface.n} samples): ${surface.latex}$")
-formula_left, formula_right = st.columns(2)  # side by side on a wide screen, stacked on a phone
+with about:  # presenting: the model's loss (two lines at 1024 px) and both gradients, together
+    st.markdown(f"**{surface.title}** ({surface.n} samples): ${surface.latex}$")
+    formula_left, formula_right = st.columns(2)  # side by side on a wide screen, stacked on a phone
 formula_left.latex(r"\nabla L(w) = \frac{1}{N}\sum_{i=1}^{N} \nabla \ell_i(w)")
 formula_right.latex(r"g_B(w) = \frac{1}{B}\sum_{i \in \mathcal{B}} \nabla \ell_i(w), \quad "
                     r"\mathbb{E}\,[g_B(w)] = \nabla L(w)")
@@ -87,7 +91,8 @@ with left:
     st.subheader("Paths over the full loss", help="Bold: the first seed. Faint: the other seeds.")
     fig = paths_figure(xs, ys, Z, [dict(label=c.label, paths=c.run.params) for c in race], minimum=minimum,
                        start=surface.start)
-    chart.plotly_react(fig, key="paths", config={"displayModeBar": False})
+    chart.plotly_react(fig, key="paths", config={"displayModeBar": False}, main=True,
+                       legend=False)  # presenting: the loss chart beside it names the same colours
 with right:
     st.subheader("Loss against cost")
     axis = st.radio("x-axis", AXES, key="axis", bind="query-params", horizontal=True,
@@ -99,7 +104,7 @@ with right:
         median, low, high = spread(c.run.loss, c.run.diverged_at)
         curves.append(dict(label=c.label, x=c.x_axis(axis), median=median, low=low, high=high))
     chart.plotly_react(loss_band_figure(curves, axis=axis, f_star=surface.f_star), key="bands",
-                       config={"displayModeBar": False})
+                       config={"displayModeBar": False}, main=True)
 
 rows = []
 for c in race:

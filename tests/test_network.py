@@ -293,3 +293,16 @@ def test_the_figures_are_valid_plotly(trained):
     np.testing.assert_allclose(on_surface(ls.alphas, ls.betas, ls.loss, nodes), [ls.loss[5, 2], ls.loss[0, 0]])
     with pytest.raises(ValueError):
         curves_figure(runs, metric="speed")
+
+
+def test_both_curves_of_every_run_have_a_legend_entry():
+    """The dashed test curves had no legend entry (only a caption above the chart said what they were)."""
+    from viz.network import curves_figure
+
+    runs = [dict(label=f"{name} η=0.1", train=[2.3, 1.0, 0.5], test=[2.3, 1.1, 0.7]) for name in ("gd", "adam")]
+    for metric in ("loss", "accuracy"):
+        traces = curves_figure(runs, metric=metric).to_dict()["data"]
+        assert [(t["name"], t.get("showlegend", True), t["line"]["dash"]) for t in traces] == [
+            ("gd η=0.1 (train)", True, "solid"), ("gd η=0.1 (test)", True, "dash"),
+            ("adam η=0.1 (train)", True, "solid"), ("adam η=0.1 (test)", True, "dash")]
+        assert len({t["legendgroup"] for t in traces}) == 4  # entries flow like words (style.legend_flowing)

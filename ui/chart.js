@@ -6,9 +6,9 @@
 // same parent element; Plotly.react then diffs the figure and redraws only what changed, and a
 // 3-D view the user dragged survives (uirevision).
 //
-// data (UTF-8 JSON bytes): {figure: the figure, config: Plotly config,
-// clickable: bool, src: URL of the plotly.js bundle}. A click on the plotting area (clickable charts) sends the clicked point in data
-// coordinates as the trigger value "click".
+// data (UTF-8 JSON bytes): {figure: the figure, config: Plotly config, clickable: bool, src: URL of the
+// plotly.js bundle, and in presentation mode scale and screen (below)}. A click on the plotting area
+// (clickable charts) sends the clicked point in data coordinates as the trigger value "click".
 
 // ui/head.py's loader, in the page's HTML, starts the same promise as the page loads.
 function loadPlotly(src) {
@@ -54,6 +54,64 @@ function fittedHeight(gd, layout) {
   const width = gd.getBoundingClientRect().width;
   if (!fit || !(width > 0)) return null;
   return Math.round(Math.min(fit.high, Math.max(fit.low, fit.ratio * width + fit.plus)));
+}
+
+// Presentation mode (data.screen = {main, legend}, ui/chart.py): a main chart, one of the page's first
+// row, takes the height left on the screen below its top, so a lecturer shows it whole without
+// scrolling: no taller than a fitted figure's own height (a square map is then not a small square in a
+// tall box), no shorter than MAIN_MIN px. The room is measured again when the window or the page above
+// the chart changes size (a notice, the fold opened, the sidebar).
+const MAIN_MIN = 260;
+const MAIN_GAP = 10; // px left free under the chart
+
+// The element's top with the page scrolled to its start (Streamlit scrolls an element, not the window).
+function topOnPage(el) {
+  let top = el.getBoundingClientRect().top;
+  for (let node = el.parentElement; node; node = node.parentElement) top += node.scrollTop;
+  return top;
+}
+
+function chartHeight(gd, layout) {
+  const fitted = fittedHeight(gd, layout);
+  const screen = gd.__descentScreen;
+  if (!screen || !screen.main) return fitted;
+  const room = Math.floor(window.innerHeight - topOnPage(gd) - MAIN_GAP);
+  return Math.max(MAIN_MIN, fitted === null ? room : Math.min(fitted, room));
+}
+
+// Presentation mode: a horizontal legend's entries wrap like words. plotly.js gives every entry of a
+// wrapped horizontal legend the widest one's width, one entry a line in a narrow column at the larger
+// fonts, except in a grouped legend, where each group keeps its own (viz/style.legend_flowing): a trace
+// without a group gets one of its own. A legend with a group of several entries is left as it is (a
+// group's entries stack).
+const NO_LEGEND_TYPES = new Set(["contour", "heatmap", "surface"]);
+
+function flowLegend(fig) {
+  const legend = fig.layout.legend;
+  if (!legend || legend.orientation !== "h" || String(legend.traceorder || "").includes("reversed")) return;
+  const entries = {};
+  for (const trace of fig.data || []) {
+    const shown = trace.showlegend === undefined ? !NO_LEGEND_TYPES.has(trace.type) : trace.showlegend;
+    if (trace.legendgroup && shown) entries[trace.legendgroup] = (entries[trace.legendgroup] || 0) + 1;
+  }
+  if (Object.values(entries).some((n) => n > 1)) return;
+  (fig.data || []).forEach((trace, i) => {
+    if (!trace.legendgroup) trace.legendgroup = `descent-entry-${i}`;
+  });
+  legend.traceorder = "grouped";
+  if (typeof legend.tracegroupgap !== "number") legend.tracegroupgap = 2;
+}
+
+// A drawn chart laid out again at the height chartHeight gives now; widened: its width changed.
+function refit(gd, widened) {
+  if (!window.Plotly || !gd._fullLayout || !gd.layout) return;
+  const height = chartHeight(gd, gd.layout);
+  if (widened) {
+    if (height !== null) gd.layout.height = height; // resize re-lays out from gd.layout
+    window.Plotly.Plots.resize(gd);
+  } else if (height !== null && Math.abs(height - gd._fullLayout.height) > 2) {
+    window.Plotly.relayout(gd, { height }); // resize would keep the height: only the width follows the element
+  }
 }
 
 // Presentation mode (data.scale = {font, line, marker}): every font size, line width and marker size of
@@ -134,21 +192,38 @@ export default function (component) {
     if (window.ResizeObserver) {
       gd.__descentResize = new ResizeObserver((entries) => {
         const w = Math.round(entries[0].contentRect.width);
-        if (w !== gd.__descentWidth && w > 0 && window.Plotly && gd._fullLayout) {
+        if (w !== gd.__descentWidth && w > 0) {
           gd.__descentWidth = w;
-          const height = fittedHeight(gd, gd.layout);
-          if (height !== null) gd.layout.height = height;  // resize re-lays out from gd.layout
-          window.Plotly.Plots.resize(gd);
+          refit(gd, true);
         }
       });
       gd.__descentResize.observe(gd);
     }
   }
   gd.__descent = component; // the latest callbacks, for the click handler bound once
+  gd.__descentScreen = data.screen || null;
+  if (data.screen && data.screen.main && !gd.__descentRoom) {
+    // a main chart follows the room it has: the window's height and the page above it
+    let pending = false;
+    const check = () => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => { pending = false; refit(gd, false); });
+    };
+    const page = gd.closest('[data-testid="stMainBlockContainer"]');
+    gd.__descentRoom = { check, page: window.ResizeObserver && page ? new ResizeObserver(check) : null };
+    if (gd.__descentRoom.page) gd.__descentRoom.page.observe(page);
+    window.addEventListener("resize", check);
+  }
   const seq = (gd.__descentSeq = (gd.__descentSeq || 0) + 1);
 
   const fig = data.figure; // parsed anew each render: scaleFigure may change it in place
-  if (data.scale) scaleFigure(fig, data.scale);
+  if (data.scale) {
+    scaleFigure(fig, data.scale);
+    flowLegend(fig);
+  }
+  // screen.legend false: a legend that the markers on the chart, or a chart beside it, make clear is folded
+  if (data.screen && data.screen.legend === false) fig.layout.showlegend = false;
   // First visit: every chart waits on plotly.js and, once it has run, all would draw in one long
   // task; drawn one at a time with a paint in between, the first chart shows without waiting for
   // the others. Later figures (plotly.js loaded) draw at once, as before.
@@ -162,7 +237,7 @@ export default function (component) {
     .then((Plotly) => (fig.layout && fig.layout.scene ? afterPaint().then(() => Plotly) : Plotly))
     .then((Plotly) => {
       if (seq !== gd.__descentSeq) return null; // a newer figure arrived in the meantime
-      const height = fittedHeight(gd, fig.layout);
+      const height = chartHeight(gd, fig.layout);
       if (height !== null) fig.layout.height = height;
       const next = { data: fig.data, layout: fig.layout, frames: fig.frames, config: data.config || {} };
       gd.__descentWidth = Math.round(gd.getBoundingClientRect().width); // what react lays out for
@@ -188,6 +263,10 @@ export default function (component) {
     setTimeout(() => {
       if (gd.isConnected) return;
       if (gd.__descentResize) gd.__descentResize.disconnect();
+      if (gd.__descentRoom) {
+        if (gd.__descentRoom.page) gd.__descentRoom.page.disconnect();
+        window.removeEventListener("resize", gd.__descentRoom.check);
+      }
       if (window.Plotly) window.Plotly.purge(gd);
     }, 0);
   };

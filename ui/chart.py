@@ -130,20 +130,25 @@ def payload_bytes(data: dict) -> bytes:
 
 
 def plotly_react(fig: go.Figure | FigureSpec, *, key: str, config: dict | None = None,
-                 on_click: Callable[[], None] | None = None) -> None:
+                 on_click: Callable[[], None] | None = None, main: bool = False, legend: bool = True) -> None:
     """Draw ``fig``; later figures under the same ``key`` redraw in place.
 
     ``on_click`` makes the plotting area clickable: it runs (as a widget callback, before the
     rerun) after a click, and ``clicked(key)`` then returns the point in data coordinates.
+    In presentation mode, a ``main`` chart (one of the page's first row) takes the height left on the
+    screen below its top, and ``legend=False`` folds a legend that the markers on the chart, or a chart
+    beside it, make clear.
     """
     src = plotly_js_url()
     if src is None:
         st.plotly_chart(fig.figure() if isinstance(fig, FigureSpec) else fig, key=key, config=config)
         return
     callbacks = {"on_click_change": on_click} if on_click is not None else {}
+    present = display.presenting()
     _component()(key=key, data=payload_bytes({
         "figure": figure_payload(fig), "config": config or {}, "clickable": on_click is not None, "src": src,
-        "scale": display.CHART_SCALE if display.presenting() else None}), **callbacks)
+        "scale": display.CHART_SCALE if present else None,
+        "screen": {"main": main, "legend": legend} if present else None}), **callbacks)
 
 
 def clicked(key: str) -> tuple[float, float] | None:

@@ -4,15 +4,17 @@
   keyed element the CSS class ``st-key-<key>``); ``hide=sidebar`` hides the whole sidebar. A name that is not a
   control of the page is ignored and said so.
 - ``present=1`` (or the sidebar toggle) is presentation mode: sidebar collapsed, larger type, black text,
-  and the charts (``ui/chart.js``) draw larger fonts, thicker lines and bigger markers.
+  and the charts (``ui/chart.js``) draw larger fonts, thicker lines and bigger markers. The first screen
+  holds the page's main charts: a compact title, no help icons, the page's ``fold()`` closed, and each
+  main chart (``chart.plotly_react(main=True)``) as tall as the room left below its top.
 
-app.py calls ``start()`` before the page runs and ``finish()`` after it; pages need nothing.
+app.py wraps every page in ``around_page()``; a page only marks its main charts and its ``fold()``.
 """
 
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import streamlit as st
 
@@ -46,12 +48,35 @@ html { font-size: 22px; }
 [data-testid="stAlert"] p { color: #000000; }
 """
 
+# The first screen is the main charts' (ui/chart.js sizes each to the room left below its top): a compact
+# title and headings, less white space above the title, no help icons in the main area (a lecturer does not
+# hover them in front of a class). Only the icon goes: Streamlit wraps a button that has help in the same
+# tooltip element. At 1024x768 the title, the formula line and a heading had taken the playground's top 361 px.
+PRESENT_FIRST_SCREEN_CSS = """
+[data-testid="stHeader"] { height: 2.4rem; min-height: 2.4rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+[data-testid="stMain"] h1 { font-size: 1.6rem; padding: 0 0 0.1rem; line-height: 1.25; }
+[data-testid="stMain"] h2 { font-size: 1.3rem; padding-top: 0.3rem; }  /* the bottom keeps room for a divider */
+[data-testid="stMain"] h3 { font-size: 1.15rem; padding: 0.2rem 0 0; }
+[data-testid="stMain"] [data-testid="stHeaderActionElements"],
+[data-testid="stMain"] [data-testid="stTooltipHoverTarget"] > button[aria-label="Help"] { display: none !important; }
+"""
+
 
 def presenting() -> bool:
     """Presentation mode: the toggle once it exists, else the link's ``present=``."""
     if TOGGLE in st.session_state:
         return bool(st.session_state[TOGGLE])
     return st.query_params.get(PRESENT, "").strip().lower() in ON
+
+
+def fold(label: str):
+    """Where what a presenter does not need on the first screen goes (a page's introduction, its
+    formulas, what to look for): a closed expander under ``label`` in presentation mode, so the main
+    chart fits the screen; otherwise the page itself, laid out as if there were no fold.
+
+    Returns a context manager that can be entered again further down the page (the same expander)."""
+    return st.expander(label, expanded=False, icon=":material/notes:") if presenting() else nullcontext()
 
 
 def hidden_names() -> list[str]:
@@ -74,7 +99,7 @@ def css(names: list[str], present: bool) -> str:
     """The page style for these hidden names and mode (names already checked against ``_NAME``)."""
     rules = []
     if present:
-        rules.append(PRESENT_CSS)
+        rules += [PRESENT_CSS, PRESENT_FIRST_SCREEN_CSS]
     if SIDEBAR in names:
         rules.append(HIDE_SIDEBAR_CSS)
     keys = [n for n in names if n != SIDEBAR]

@@ -17,7 +17,10 @@ def color(k: int) -> str:
 
 def curves_figure(runs: list[dict], *, metric: str, height: int = 380):
     """``runs``: dicts of ``label``, ``train`` and ``test`` (per epoch, index 0 = the start). ``metric`` is
-    "loss" (cross-entropy, log axis) or "accuracy" (percent). Solid: training set; dashed: test set."""
+    "loss" (cross-entropy, log axis) or "accuracy" (percent). Solid: training set; dashed: test set.
+
+    Both curves of a run have a legend entry, "label (train)" and "label (test)" (the dashed curves had
+    none, only a caption above the chart said what they were), flowing like words in a narrow column."""
     if metric not in ("loss", "accuracy"):
         raise ValueError(f"unknown metric {metric!r}")
     data = []
@@ -25,13 +28,13 @@ def curves_figure(runs: list[dict], *, metric: str, height: int = 380):
         for part, dash in (("train", "solid"), ("test", "dash")):
             y = np.asarray(run[part], dtype=np.float64) * (100.0 if metric == "accuracy" else 1.0)
             data.append(dict(type="scatter", mode="lines+markers", x=np.arange(len(y)), y=y,
-                             name=f"{run['label']} ({part})", legendgroup=run["label"], showlegend=part == "train",
+                             name=f"{run['label']} ({part})", showlegend=True,
                              line=dict(color=color(k), width=2.5 if part == "train" else 2, dash=dash),
                              marker=dict(size=4),
                              hovertemplate=f"{run['label']} {part}<br>epoch %{{x}}<br>%{{y:.4g}}<extra></extra>"))
     layout = style.layout(height=height, top=40)
     y_title = "cross-entropy (log scale)" if metric == "loss" else "accuracy (%)"
-    layout.update(legend=style.legend_top(),
+    layout.update(legend=style.legend_flowing(data),
                   xaxis=dict(title=dict(text="epoch"), zeroline=False),
                   yaxis=dict(title=dict(text=y_title), type="log" if metric == "loss" else "linear",
                              **({} if metric == "loss" else {"range": [0, 101]})))
