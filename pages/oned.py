@@ -95,7 +95,6 @@ def controls() -> tuple:
                 names = list(h.choices)
                 hp[h.name] = float(names.index(st.selectbox(
                     h.label, names, key=key, bind="query-params", help=h.help,
-                    format_func=lambda name: name.replace("_", " "),
                     **initial_index(key, names, names[int(h.default)]))))
             elif h.log:
                 hp[h.name] = float(st.select_slider(label, log_choices(h), format_func=lambda v: f"{v:g}", key=key,

@@ -99,7 +99,7 @@ with right:
 st.subheader("The update rule")
 panels.formula_panel(optimizer, traj.hyperparameters)
 sections.data_section(surface, traj, minibatch)
-sections.anatomy_section(traj, optimizer, (xs3, ys3, Z3), surface.log_scale)
+sections.anatomy_section(traj, optimizer, (xs3, ys3, Z3), surface.log_scale, surface)
 sections.export_section(traj, name if formula is None else formula, optimizer, start,
                         {"Top view": contour, "Surface": surface3d, "Loss curves": curves_fig},
                         (xs, ys, Z), surface.log_scale)

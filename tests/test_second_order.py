@@ -285,3 +285,43 @@ def test_line_search_constants_are_checked():
         descend(get_surface("bowl"), get_optimizer("newton"), {"c1": 0.5, "c2": 0.5}, (1.0, 1.0), 2)
     with pytest.raises(ValueError, match="line_search must be one of none, armijo, strong_wolfe"):
         descend(get_surface("bowl"), get_optimizer("newton"), {"line_search": "exact"}, (1.0, 1.0), 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Curvature at a point and the line a search looked along (experiments/curvature.py).
+
+def test_curvature_of_a_known_quadratic_and_of_the_saddle():
+    from experiments.curvature import curvature_at
+
+    c = curvature_at(parse_formula("3*x^2 + 2*x*y + y^2"), (1.0, -2.0))  # H = [[6, 2], [2, 2]]
+    expected = np.linalg.eigvalsh([[6.0, 2.0], [2.0, 2.0]])
+    np.testing.assert_allclose(c.eigenvalues, expected, rtol=1e-12)
+    assert c.condition == pytest.approx(expected[1] / expected[0], rel=1e-12) and "bowl" in c.kind
+    np.testing.assert_allclose(np.array([1.0, -2.0]) + c.newton_step, [0.0, 0.0], atol=1e-12)
+    for i in range(2):  # unit eigenvectors: H v = λ v
+        np.testing.assert_allclose(c.hessian @ c.eigenvectors[:, i], c.eigenvalues[i] * c.eigenvectors[:, i],
+                                   atol=1e-12)
+    assert "saddle" in curvature_at(get_surface("saddle"), (0.3, 0.2)).kind
+    flat = curvature_at(parse_formula("x^4 + y^2"), (0.0, 1.0))
+    assert flat.newton_step is None and flat.condition == math.inf and "singular" in flat.kind
+
+
+def test_line_slice_is_f_along_the_direction_with_the_sufficient_decrease_line():
+    from experiments.curvature import line_slice
+
+    surface = get_surface("rosenbrock")
+    traj = descend(surface, get_optimizer("lbfgs"), {"line_search": "strong_wolfe"}, (-1.2, 1.0), 3,
+                   record_state=True)
+    w, g, d = traj.points[0], traj.grads[0], traj.states.d[0]
+    n = int(traj.states.trials.count[0])
+    trials = traj.states.trials
+    cut = line_slice(surface, w, d, g, trials.points[0, :n], trials.loss[0, :n], trials.accepted[0, :n], 1e-4)
+    fn = PROBLEMS["rosenbrock"].torch_fn
+    for alpha, phi in zip(cut.alphas[::20], cut.phi[::20], strict=True):
+        p = w + alpha * d
+        assert phi == pytest.approx(float(fn(torch.tensor(p[0]), torch.tensor(p[1]))), rel=1e-12)
+    np.testing.assert_allclose(cut.armijo, cut.phi[0] + 1e-4 * cut.alphas * (g @ d), rtol=1e-12)
+    np.testing.assert_allclose(w + cut.trial_alphas[:, None] * d, trials.points[0, :n], rtol=1e-12, atol=1e-12)
+    accepted = cut.trial_alphas[cut.accepted]
+    assert len(accepted) == 1 and accepted[0] == pytest.approx(traj.states.t[0], rel=1e-12)
+    assert cut.alphas[-1] == pytest.approx(1.5 * cut.trial_alphas.max())

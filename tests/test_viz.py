@@ -314,6 +314,31 @@ def _spec_built_figures():
                                                     minima=HIMMELBLAU_MINIMA, log_scale=True)
     yield "anatomy", viz.anatomy_figure(xs, ys, Z, path=pts, k=3, arrows={"-η∇f": np.array([0.1, 0.2]),
                                                                           "Δw": np.array([0.1, 0.1])})
+    eigen = (np.array([-2.0, 30.0]), np.array([[0.6, -0.8], [0.8, 0.6]]))
+    trials = (pts[4:7], np.array([False, False, True]))
+    yield "anatomy with curvature and trials", viz.anatomy_figure(
+        xs, ys, Z, path=pts, k=3, arrows={"Δw": np.array([0.1, 0.1])}, eigen=eigen, trials=trials)
+    alphas = np.linspace(0, 1, 21)
+    yield "line search", viz.line_search_chart(alphas, (alphas - 0.4) ** 2, 0.16 - 0.01 * alphas,
+                                               np.array([1.0, 0.5]), np.array([0.36, 0.01]),
+                                               np.array([False, True])).figure()
+
+
+def test_the_anatomy_draws_eigenvectors_by_curvature_and_trials_hollow_where_rejected():
+    xs, ys, Z = grid(himmelblau, ((-5, 5), (-5, 5)), 41)
+    pts, _, _ = gd_himmelblau(300)
+    eigen = (np.array([-2.0, 30.0]), np.array([[0.6, -0.8], [0.8, 0.6]]))
+    fig = viz.anatomy_chart(xs, ys, Z, path=pts, k=3, arrows={"Δw": np.array([0.1, 0.1])}, eigen=eigen,
+                            trials=(pts[4:7], np.array([False, False, True])))
+    traces = {t.get("name"): t for t in fig.data}
+    lines = [traces["eigenvector, λ₁ = -2"], traces["eigenvector, λ₂ = 30"]]
+    lengths = [np.hypot(np.diff(t["x"])[0], np.diff(t["y"])[0]) for t in lines]
+    assert lengths[1] > lengths[0] > 0 and lengths[0] / lengths[1] == pytest.approx(0.15)  # the stub's floor
+    assert lines[0]["line"]["dash"] == "dash" and lines[1]["line"]["dash"] == "solid"  # λ < 0 is dashed
+    for t in lines:  # through w_k
+        assert np.mean(t["x"]) == pytest.approx(pts[3, 0]) and np.mean(t["y"]) == pytest.approx(pts[3, 1])
+    assert traces["trial point (rejected)"]["marker"]["symbol"] == "circle-open"
+    assert len(traces["trial point (rejected)"]["x"]) == 2 and len(traces["trial point (accepted)"]["x"]) == 1
 
 
 @pytest.mark.parametrize("label, fig", list(_spec_built_figures()), ids=lambda v: v if isinstance(v, str) else "")

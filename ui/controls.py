@@ -188,7 +188,6 @@ def declared_controls(params: tuple[Hyperparameter, ...]) -> dict[str, float]:
         elif h.choices:
             names = list(h.choices)
             v = st.selectbox(h.label, names, key=h.name, bind="query-params", help=h.help,
-                             format_func=lambda name: name.replace("_", " "),
                              **initial_index(h.name, names, names[int(h.default)]))
             values[h.name] = float(names.index(v))
         elif h.log:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 import viz
 from experiments.anatomy import step_anatomy
+from experiments.curvature import curvature_at, line_slice
 from experiments.export import run_csv
 from optim import Optimizer, Trajectory
 from optim.record import run_json, run_record
@@ -42,7 +44,27 @@ def data_section(surface, traj: Trajectory, minibatch) -> None:
                + ("ŷ = w₀ + w₁x." if surface.model == "linear" else "P(class 1) = σ(w₀ + w₁x)."))
 
 
-def anatomy_section(traj: Trajectory, optimizer: Optimizer, grid, log_scale: bool) -> None:
+def _search_of(a, traj: Trajectory):
+    """``(direction, trials)`` of a step whose rule searched along a line (its state keeps both), else None."""
+    state = jax.tree.map(lambda leaf: np.asarray(leaf)[a.k], traj.states)
+    trials = getattr(state, "trials", None)
+    if trials is None or int(trials.count) == 0:
+        return None
+    direction = getattr(state, "direction", getattr(state, "d", None))
+    n = min(int(trials.count), len(trials.loss))
+    return np.asarray(direction), (trials.points[:n], trials.loss[:n], trials.accepted[:n])
+
+
+def curvature_note(c) -> str:
+    """The curvature at w_k in one line: eigenvalues, condition number, what the local model is."""
+    kappa = "∞" if not np.isfinite(c.condition) else f"{c.condition:.3g}"
+    return (rf"Curvature at $w_k$: Hessian eigenvalues $\lambda_1 = {c.eigenvalues[0]:.4g}$, "
+            rf"$\lambda_2 = {c.eigenvalues[1]:.4g}$, condition number $\kappa = {kappa}$: the local quadratic "
+            f"model is {c.kind}. The dashed or solid lines through $w_k$ are its eigenvectors, "
+            "half-length ∝ |λ| (at least a short stub; dashed: λ < 0, f curves down that way).")
+
+
+def anatomy_section(traj: Trajectory, optimizer: Optimizer, grid, log_scale: bool, surface=None) -> None:
     st.subheader("Anatomy of a step", help="What each part of the optimizer adds to one update.")
     if traj.states is None:
         st.info("The anatomy takes apart full-gradient runs. For mini-batches, the Learning-from-data page "
@@ -60,17 +82,36 @@ def anatomy_section(traj: Trajectory, optimizer: Optimizer, grid, log_scale: boo
         k = st.slider("update $k$ (from $w_k$ to $w_{k+1}$)", 0, k_max, key="k", bind="query-params",
                       **({} if "k" in st.session_state else {"value": 0}))
     a = step_anatomy(traj, optimizer, k)
+    arrows, curvature, search = dict(a.arrows), None, _search_of(a, traj)
+    if surface is not None:
+        curvature = curvature_at(surface, a.point)
+        if curvature.newton_step is not None and optimizer.name != "newton":
+            # the step that would land on the local quadratic model's stationary point, for comparison
+            arrows = {"−H⁻¹∇f (Newton step)": curvature.newton_step, **arrows}
     left, right = st.columns([3, 2])
     with left:
         xs, ys, Z = grid  # the 3-D view's coarser mesh: this chart is zoomed, and the page's payload adds up
-        chart.plotly_react(viz.anatomy_chart(xs, ys, Z, path=traj.points, k=k, arrows=a.arrows, log_scale=log_scale),
+        eigen = None if curvature is None else (curvature.eigenvalues, curvature.eigenvectors)
+        trials = None if search is None else (search[1][0], search[1][2])
+        chart.plotly_react(viz.anatomy_chart(xs, ys, Z, path=traj.points, k=k, arrows=arrows, log_scale=log_scale,
+                                             eigen=eigen, trials=trials),
                            key="anatomy", config={"displayModeBar": False})
     with right:
         st.markdown(f"Step size in this update: **η = {a.lr:.4g}**. Arrows are displacements from $w_k$, "
                     "on one scale: compare the plain GD step with what the optimizer actually did.")
+        if curvature is not None:
+            st.markdown(curvature_note(curvature))
         table = pd.DataFrame({label: v for label, v in a.rows.items()}, index=["x", "y"]).T
         st.dataframe(table, width="stretch")
         st.latex(a.latex)
+    if search is not None and surface is not None:
+        direction, (points, loss, accepted) = search
+        c1 = float(traj.hyperparameters.get("c1", 1e-4))  # L-BFGS's strong Wolfe fixes c1 = 1e-4, as torch does
+        cut = line_slice(surface, a.point, direction, a.gradient, points, loss, accepted, c1)
+        st.markdown(f"**The line search of update {k}**: {len(loss)} trial point(s) along $d$, hollow where "
+                    "rejected. Accepted steps lie on or under the dashed sufficient-decrease line.")
+        chart.plotly_react(viz.line_search_chart(cut.alphas, cut.phi, cut.armijo, cut.trial_alphas, cut.trial_loss,
+                                                 cut.accepted), key="line_slice", config={"displayModeBar": False})
 
 
 def export_section(traj: Trajectory, surface_label: str, optimizer: Optimizer, start, figures: dict,

@@ -6,7 +6,7 @@ drawing only. The playground's builders also come as ``*_chart``: the same figur
 ``spec.FigureSpec``, which the chart component sends without building a ``go.Figure``.
 """
 
-from .anatomy import anatomy_chart, anatomy_figure
+from .anatomy import anatomy_chart, anatomy_figure, line_search_chart
 from .contour import contour_chart, contour_figure
 from .curves import loss_chart, loss_figure
 from .gif import paths_gif
@@ -18,6 +18,7 @@ __all__ = [
     "FigureSpec",
     "anatomy_chart",
     "anatomy_figure",
+    "line_search_chart",
     "camera_eye",
     "contour_chart",
     "contour_figure",
