@@ -4,7 +4,7 @@
     python -m benchmarks --quick         # smoke run: fewer repeats, no 50,000 steps, no 512x512, no browsers
     python -m benchmarks --only single,recompiles
 
-Sections: single, batched, data, network, pages, recompiles, interaction, browser, load (first visits
+Sections: single, optimizers, batched, data, network, pages, recompiles, interaction, browser, load (first visits
 in fresh browser contexts, side by side with a one-chart hello page). A partial or quick run writes
 ``benchmarks/results-local.json`` (git-ignored) unless ``--out`` says otherwise, so the committed
 ``results.json`` always holds a full run. With ``JAX_PLATFORMS=cuda`` the same suite runs on a GPU
@@ -24,7 +24,8 @@ import surfaces  # noqa: F401  (float64 on, before anything traces)
 from benchmarks import report
 from benchmarks.common import machine, now_iso, versions
 
-SECTIONS = ("single", "batched", "data", "network", "pages", "recompiles", "interaction", "browser", "load")
+SECTIONS = ("single", "optimizers", "batched", "data", "network", "pages", "recompiles", "interaction", "browser",
+            "load")
 HERE = Path(__file__).resolve().parent
 
 
@@ -33,6 +34,10 @@ def _section(name: str, quick: bool) -> list[dict]:
         from benchmarks import single
 
         return single.run(quick)
+    if name == "optimizers":  # the rest of torch.optim, Lion and L-BFGS against torch, optax and SciPy
+        from benchmarks import optimizers
+
+        return optimizers.run(quick)
     if name == "batched":
         from benchmarks import batched
 

@@ -60,6 +60,21 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         out.append(("Runner per optimizer: one recorded descend() call, host copy included",
                      ["case", "optimizer", "descend()", "ns/step"],
                      [[r["case"], r["impl"], _ms(r["steady_s"]), f"{r['ns_per_step']:.0f}"] for r in rows]))
+    rows = [r for r in _rows(results, "optimizers") if "x_vs_torch" in r or "x_vs_optax" in r]
+    if rows:
+        out.append(("The rest of torch.optim, Lion and L-BFGS: descend() against the same loop in torch.optim "
+                    "(float64, autograd) and optax (jitted lax.scan, no record)",
+                    ["case", "descend()", "µs/step", "torch.optim", "vs torch", "optax", "vs optax", "path vs torch"],
+                    [[r["case"], _ms(r["steady_s"]), f"{r['us_per_step']:.2f}", _ms(r.get("torch_s")),
+                      _x(r.get("x_vs_torch")), _ms(r.get("optax_s")), _x(r.get("x_vs_optax")),
+                      r.get("check", "-").replace("max |ours - torch| over the path ", "max dev ")] for r in rows]))
+    rows = [r for r in _rows(results, "optimizers") if "x_vs_torch" not in r and "x_vs_optax" not in r]
+    if rows:
+        out.append((rows[0]["case"] + ", from (-1.2, 1)",
+                    ["implementation", "steps (iterations) to the target", "evaluations", "time", "note"],
+                    [[r["impl"], "-" if r.get("steps") is None else str(r["steps"]),
+                      "-" if r.get("evaluations") is None else str(r["evaluations"]), _ms(r["steady_s"]),
+                      r.get("note", r.get("check", ""))] for r in rows]))
     rows = _rows(results, "update")
     if rows:
         out.append(("Where a step's time goes: Adam's update alone in a bare scan (no record, no checks)",
