@@ -115,9 +115,20 @@ with st.sidebar:
     optimizer = controls.optimizer_control()
     st.caption(optimizer.title)
     hp = controls.hyperparameter_controls(optimizer)
-    n = st.select_slider("grid of starts (per side)", options=RESOLUTIONS, key="res", bind="query-params",
-                         help="512 × 512 is offered when JAX runs on a GPU.", **controls.initial("res", 128))
-    steps = st.select_slider("step budget", options=BASIN_STEPS, key="bsteps", bind="query-params",
+    # Newton, L-BFGS and the line searches evaluate the loss several times a step and run their starts one
+    # vector each (no block of starts per coordinate): a smaller map keeps the page within a few seconds.
+    grids = RESOLUTIONS if optimizer.first_order else (32, 48, 64)
+    budgets = BASIN_STEPS if optimizer.first_order else tuple(s for s in BASIN_STEPS if s <= 500)
+    for key, options in (("res", grids), ("bsteps", budgets)):  # a value kept from another optimizer
+        if key in st.session_state and st.session_state[key] not in options:
+            st.session_state[key] = max(o for o in options if o <= st.session_state[key]) \
+                if st.session_state[key] > options[0] else options[0]
+    n = st.select_slider("grid of starts (per side)", options=grids, key="res", bind="query-params",
+                         help="512 × 512 is offered when JAX runs on a GPU." if optimizer.first_order else
+                         f"{optimizer.title} evaluates the loss itself, several times a step: "
+                         f"{grids[-1]} × {grids[-1]} starts here.",
+                         **controls.initial("res", 128 if 128 in grids else grids[-1]))
+    steps = st.select_slider("step budget", options=budgets, key="bsteps", bind="query-params",
                              **controls.initial("bsteps", 500))
     tol = st.select_slider("converged when ‖∇f‖ <", options=TOLERANCES, format_func=lambda v: f"{v:g}", key="btol",
                            bind="query-params", **controls.initial("btol", 1e-6))

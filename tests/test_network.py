@@ -258,7 +258,9 @@ def test_cli_trains_and_prints_strict_json_per_epoch():
 
 @pytest.mark.parametrize("argv,message", [
     (("--dataset", "mnist"), "unknown dataset 'mnist'"),
-    (("--optimizer", "lbfgs"), "unknown optimizer"),
+    (("--optimizer", "bfgs"), "unknown optimizer"),
+    (("--optimizer", "lbfgs"), "L-BFGS does not train the network here"),  # the 2-D surfaces only
+    (("--optimizer", "newton"), "Newton's method does not train the network here"),
     (("--lr", "-1"), "must be >= 0"),
     (("--lr", "nan"), "--lr must be a finite number"),
     (("--epochs", "1.5"), "--epochs must be a whole number from 0 to 500"),
