@@ -1,5 +1,6 @@
 """Shared fixtures: the repository root on sys.path, and a float64 JAX for every test."""
 
+import gc
 import sys
 from pathlib import Path
 
@@ -32,3 +33,32 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+PACKAGES = ("optim", "experiments", "surfaces", "ui", "viz", "tests")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def release_compiled_functions():
+    """After each test module, drop every compiled function it left cached (ours and JAX's).
+
+    Each XLA:CPU executable holds dozens of memory mappings; a whole suite in one process kept thousands
+    of them (30,000 mappings after 200 tests of the runner) and crossed Linux's vm.max_map_count (65,530),
+    where XLA's next compile or cache write crashed the process. Modules never share compiled functions.
+    """
+    yield
+    for name, module in list(sys.modules.items()):
+        if module is None or not name.startswith(PACKAGES):
+            continue
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)) and hasattr(value, "cache_info"):  # functools caches
+                value.cache_clear()
+    if "streamlit" in sys.modules:  # what AppTest's page runs kept in st.cache_resource / st.cache_data
+        import streamlit as st
+
+        st.cache_resource.clear()
+        st.cache_data.clear()
+    import jax
+
+    jax.clear_caches()
+    gc.collect()
