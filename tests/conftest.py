@@ -1,6 +1,7 @@
 """Shared fixtures: the repository root on sys.path, and a float64 JAX for every test."""
 
 import gc
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import surfaces  # noqa: E402,F401  (switches JAX to float64 before any test traces)
+
+# No persistent compilation cache in the tests, nor in the servers they start (which inherit this): the
+# processes would share one folder, and a formula read under the audit hook would open its files.
+os.environ["DESCENT_JAX_CACHE"] = "off"
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,11 @@ def enable_compilation_cache() -> str:
     """JAX's persistent compilation cache: a new server process compiles its first run about twice as fast.
 
     The minimum compile time is lowered because the 1 s default skips every CPU compile here.
+    ``DESCENT_JAX_CACHE=off`` leaves it off (the test suite: its processes must not share one cache folder,
+    and a formula read under the audit hook must not open cache files).
     """
+    if os.environ.get("DESCENT_JAX_CACHE") == "off":
+        return "off"
     path = Path(os.environ.get("DESCENT_JAX_CACHE", Path(__file__).resolve().parent.parent / ".jax_cache"))
     jax.config.update("jax_compilation_cache_dir", str(path))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
