@@ -18,7 +18,7 @@ from jax import lax
 from jax.flatten_util import ravel_pytree
 
 from optim.common import lr, vec
-from optim.linesearch import MAX_TRIALS, Trials, add_trial, dot, no_trials, py_min, strong_wolfe
+from optim.linesearch import MAX_TRIALS, Trials, add_trial, dot, flat_problem, no_trials, py_min, strong_wolfe
 from optim.spec import Hyperparameter, Moved, Optimizer, OptimizerFns, Step, StepParts
 
 MAX_HISTORY = 100  # torch's default history_size, and the most this app keeps
@@ -78,12 +78,7 @@ def _remember(state_parts, y, s, ys, history_size):
 
 
 def _step(closure, f, grads, state, params, hp, t):
-    flat, unravel = ravel_pytree(params)
-    g, _ = ravel_pytree(grads)
-
-    def value_and_grad(v):
-        fv, gv = closure.value_and_grad(unravel(v))
-        return fv, ravel_pytree(gv)[0]
+    flat, g, unravel, value_and_grad = flat_problem(closure, params, grads)
 
     lr_t, max_iter, max_eval = hp["lr"], hp["max_iter"], hp["max_eval"]
     tolerance_grad, tolerance_change = hp["tolerance_grad"], hp["tolerance_change"]

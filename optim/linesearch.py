@@ -16,8 +16,21 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 from jax import lax
+from jax.flatten_util import ravel_pytree
 
 MAX_TRIALS = 32  # trial points kept per step (max_eval and the line searches' budgets are capped to it)
+
+
+def flat_problem(closure, params, grads):
+    """A closure rule's problem as one vector: ``(w, g, unravel, value_and_grad)`` where
+    ``value_and_grad(v) -> (f, flat gradient)`` evaluates at ``unravel(v)``."""
+    flat, unravel = ravel_pytree(params)
+
+    def value_and_grad(v):
+        f, g = closure.value_and_grad(unravel(v))
+        return f, ravel_pytree(g)[0]
+
+    return flat, ravel_pytree(grads)[0], unravel, value_and_grad
 
 
 def rounded(x):

@@ -23,7 +23,7 @@ from jax import lax
 from jax.flatten_util import ravel_pytree
 
 from optim.common import flag, lr, vec
-from optim.linesearch import MAX_TRIALS, Trials, armijo, no_trials, strong_wolfe
+from optim.linesearch import MAX_TRIALS, Trials, armijo, flat_problem, no_trials, strong_wolfe
 from optim.spec import Hyperparameter, Moved, Optimizer, OptimizerFns, Step, StepParts
 
 LINE_SEARCHES = ("none", "armijo", "strong_wolfe")
@@ -118,10 +118,8 @@ def newton_direction(hessian, g, hp):
 
 
 def _newton_step(closure, f, grads, state, params, hp, t):
-    flat, unravel = ravel_pytree(params)
-    g, _ = ravel_pytree(grads)
+    flat, g, unravel, value_and_grad = flat_problem(closure, params, grads)
     loss = lambda v: closure.loss(unravel(v))  # noqa: E731
-    value_and_grad = lambda v: (lambda fg: (fg[0], ravel_pytree(fg[1])[0]))(closure.value_and_grad(unravel(v)))  # noqa: E731
     d, eigenvalues, eigenvectors, singular = newton_direction(jax.hessian(loss)(flat), g, hp)
     searching = hp["line_search"] > 0.5
     ascent = searching & ~(jnp.dot(g, d) <= 0)  # a search needs a direction that is not uphill
@@ -200,9 +198,7 @@ def _steepest_init(params, hp):
 
 
 def _steepest_step(closure, f, grads, state, params, hp, t):
-    flat, unravel = ravel_pytree(params)
-    g, _ = ravel_pytree(grads)
-    value_and_grad = lambda v: (lambda fg: (fg[0], ravel_pytree(fg[1])[0]))(closure.value_and_grad(unravel(v)))  # noqa: E731
+    flat, g, unravel, value_and_grad = flat_problem(closure, params, grads)
     # the searches here are Armijo (0) and strong Wolfe (1): LINE_SEARCHES without "none"
     new, evals, trials = search(hp["line_search"] + 1.0, value_and_grad, flat, f, g, -g, hp["lr"], hp,
                                 no_trials(flat.shape[0], flat.dtype))
